@@ -1,0 +1,71 @@
+"""Charts that know where they land in the repo: a kustomize base or an overlay.
+
+Every output file of ``synth`` comes from one of these cdk8s charts. Names never get cdk8s hashes:
+GitOps output wants stable, explicit names.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+import cdk8s
+from constructs import Construct
+
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9-]")
+
+
+def construct_id(text: str) -> str:
+    """A construct id from a path or name (cdk8s ids may not contain '/')."""
+    return _ID_UNSAFE.sub("-", text.replace("/", "--"))
+
+
+def api_object(scope: Construct, manifest: Mapping[str, Any], *, id: str | None = None) -> cdk8s.ApiObject:
+    """An ApiObject holding ``manifest`` exactly (the escape hatch that keeps every field the user wrote)."""
+    manifest = dict(manifest)
+    metadata = dict(manifest.pop("metadata", {}) or {})
+    api_version = manifest.pop("apiVersion")
+    kind = manifest.pop("kind")
+    obj_id = id or construct_id(f"{kind}-{metadata.get('namespace', '')}-{metadata.get('name', '')}")
+    obj = cdk8s.ApiObject(scope, obj_id, api_version=api_version, kind=kind, metadata=metadata)
+    for key in sorted(manifest):
+        obj.add_json_patch(cdk8s.JsonPatch.add(f"/{key}", manifest[key]))
+    return obj
+
+
+class KustomizeBase(cdk8s.Chart):
+    """A chart synthesized to ``charts/<path>/``: one file per object and a kustomization listing them."""
+
+    def __init__(self, scope: Construct, path: str, *, labels: Mapping[str, str] | None = None) -> None:
+        super().__init__(scope, construct_id(f"charts/{path}"), disable_resource_name_hashes=True, labels=dict(labels or {}))
+        self.output_dir = f"charts/{path}"
+
+
+class KustomizeOverlay(cdk8s.Chart):
+    """A chart synthesized to a kustomization that combines bases and patches them.
+
+    Objects added to the chart are *patches*: partial objects written under ``patches/`` and applied to the
+    object with the same kind and name (strategic merge). ``resources`` are paths relative to the repo root.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        path: str,
+        *,
+        resources: list[str] | None = None,
+        namespace: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id(path), disable_resource_name_hashes=True)
+        self.output_dir = path
+        self.resources: list[str] = list(resources or [])
+        self.target_namespace = namespace
+        self.common_labels: dict[str, str] = dict(labels or {})
+
+    def add_resource(self, repo_path: str) -> None:
+        if repo_path not in self.resources:
+            self.resources.append(repo_path)
+
+    def add_patch(self, patch: Mapping[str, Any]) -> cdk8s.ApiObject:
+        return api_object(self, patch)

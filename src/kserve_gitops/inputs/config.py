@@ -1,0 +1,216 @@
+"""``kserve-gitops.yaml``: the platform's environments, checked against the shipped JSON schema."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from ..errors import ConfigError, UsageError
+from .yamlsrc import format_json_path, load_one, positions_for
+
+CONFIG_FILE = "kserve-gitops.yaml"
+DEFAULT_KUBERNETES_VERSION = "1.32"
+
+
+@lru_cache(maxsize=1)
+def config_schema() -> dict[str, Any]:
+    return json.loads(resources.files(__package__).joinpath("config.schema.json").read_text())
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One environment (cluster) and everything synth and validate need to know about it."""
+
+    name: str
+    cluster_name: str
+    cluster_server: str
+    kserve_version: str
+    deployment_mode: str
+    namespaces: tuple[str, ...]
+    bucket: str
+    region: str
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
+    storage_endpoint: str = ""
+    allowed_buckets: tuple[str, ...] = ()
+    ingress_domain: str = ""
+    ingress_gateway: str = "knative-serving/knative-ingress-gateway"
+    model_role_arn: str = ""
+    service_account: str = "kserve-models"
+    default_min_replicas: int | None = None
+    default_max_replicas: int | None = None
+    max_replicas: int | None = None
+    default_resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    max_resources: dict[str, Any] = field(default_factory=dict)
+    gpu_budget: int | None = None
+    alerts: dict[str, Any] = field(default_factory=dict)
+    require_image_digests: bool = False
+    allowed_registries: tuple[str, ...] = ()
+    jwt: dict[str, str] | None = None
+    automated_sync: bool = True
+    argocd_project: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def default_namespace(self) -> str:
+        return self.namespaces[0]
+
+    @property
+    def serverless(self) -> bool:
+        return self.deployment_mode == "Serverless"
+
+    def params(self) -> dict[str, Any]:
+        """The environment's settings as policies see them in ``data.params``."""
+        return {"name": self.name, **self.raw}
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    path: Path
+    project: str
+    environments: dict[str, Environment]
+    promotion_order: tuple[str, ...]
+    repo_url: str = ""
+    repo_revision: str = "main"
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def environment(self, name: str) -> Environment:
+        try:
+            return self.environments[name]
+        except KeyError:
+            known = ", ".join(self.environments)
+            raise UsageError(f"unknown environment {name!r} (known: {known})", path=self.path) from None
+
+    def select(self, names: list[str] | tuple[str, ...] | None) -> list[Environment]:
+        if not names:
+            return [self.environments[n] for n in self.promotion_order]
+        return [self.environment(n) for n in names]
+
+
+def load_config(path: str | Path) -> PlatformConfig:
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(
+            "no kserve-gitops.yaml here",
+            path=path,
+            hint="run the command from the platform repository, pass --repo DIR, or create one with 'kserve-gitops init'",
+        )
+    name = _display(path)
+    data = load_one(name if not path.is_absolute() else path)
+    if not isinstance(data, dict):
+        raise ConfigError("the file must be a mapping of settings", path=name, line=1)
+    _check_schema(data, name)
+
+    environments: dict[str, Environment] = {}
+    for env_name, env in data["environments"].items():
+        environments[env_name] = _environment(env_name, env)
+
+    order = tuple(data.get("promotionOrder") or environments)
+    for i, env_name in enumerate(order):
+        if env_name not in environments:
+            line, col, _ = positions_for(str(path)).locate(0, ["promotionOrder", i])
+            raise ConfigError(
+                f"names environment {env_name!r}, which is not defined under 'environments'",
+                path=name,
+                line=line,
+                column=col,
+                field=f"promotionOrder[{i}]",
+            )
+    missing = [e for e in environments if e not in order]
+    if missing:
+        line, col, _ = positions_for(str(path)).locate(0, ["promotionOrder"])
+        raise ConfigError(
+            f"leaves out environment(s) {', '.join(missing)}",
+            path=name,
+            line=line,
+            column=col,
+            field="promotionOrder",
+        )
+    repo = data.get("repository") or {}
+    return PlatformConfig(
+        path=path,
+        project=data["project"],
+        environments=environments,
+        promotion_order=order,
+        repo_url=repo.get("url", ""),
+        repo_revision=repo.get("revision", "main"),
+        raw=data,
+    )
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _check_schema(data: dict[str, Any], name: str) -> None:
+    validator = jsonschema.Draft202012Validator(config_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if not errors:
+        return
+    err = jsonschema.exceptions.best_match(errors) or errors[0]
+    parts = list(err.absolute_path)
+    line, col, _ = positions_for(name).locate(0, parts)
+    message = err.message
+    if err.validator == "additionalProperties":
+        message = f"{message} (see the schema shipped as kserve_gitops/inputs/config.schema.json)"
+    raise ConfigError(
+        message,
+        path=name,
+        line=line,
+        column=col,
+        field=format_json_path(parts) or "(top level)",
+        hint=f"{len(errors) - 1} more problem(s) in this file" if len(errors) > 1 else None,
+    )
+
+
+def _environment(name: str, env: dict[str, Any]) -> Environment:
+    cluster = env["cluster"]
+    kserve = env["kserve"]
+    storage = env["storage"]
+    iam = env.get("iam") or {}
+    limits = env.get("limits") or {}
+    images = env.get("images") or {}
+    argocd = env.get("argocd") or {}
+    k8s = str(env.get("kubernetesVersion") or DEFAULT_KUBERNETES_VERSION).lstrip("v")
+    return Environment(
+        name=name,
+        cluster_name=cluster["name"],
+        cluster_server=cluster["server"],
+        kserve_version=kserve["version"],
+        deployment_mode=kserve.get("deploymentMode", "Serverless"),
+        namespaces=tuple(env["namespaces"]),
+        bucket=storage["bucket"],
+        region=storage["region"],
+        kubernetes_version=k8s,
+        storage_endpoint=storage.get("endpoint", f"s3.{storage['region']}.amazonaws.com"),
+        allowed_buckets=tuple(storage.get("allowedBuckets") or [storage["bucket"]]),
+        ingress_domain=(env.get("ingress") or {}).get("domain", ""),
+        ingress_gateway=(env.get("ingress") or {}).get("gateway", "knative-serving/knative-ingress-gateway"),
+        model_role_arn=iam.get("modelRoleArn", ""),
+        service_account=iam.get("serviceAccount", "kserve-models"),
+        default_min_replicas=limits.get("defaultMinReplicas"),
+        default_max_replicas=limits.get("defaultMaxReplicas"),
+        max_replicas=limits.get("maxReplicas"),
+        default_resources=limits.get("defaultResources") or {},
+        max_resources=limits.get("maxResources") or {},
+        gpu_budget=limits.get("gpuBudget"),
+        alerts=env.get("alerts") or {},
+        require_image_digests=bool(images.get("requireDigests", False)),
+        allowed_registries=tuple(images.get("allowedRegistries") or ()),
+        jwt=(env.get("auth") or {}).get("jwt"),
+        automated_sync=bool(argocd.get("automatedSync", True)),
+        argocd_project=argocd.get("project", ""),
+        raw=env,
+    )

@@ -1,0 +1,222 @@
+"""``models/<name>/``: InferenceServices as data scientists write them, plus per-environment patches."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelError
+from .config import PlatformConfig
+from .yamlsrc import load_one, positions_for
+
+MODELS_DIR = "models"
+BASE_FILE = "inferenceservice.yaml"
+ENVIRONMENTS_ANNOTATION = "kserve-gitops.io/environments"
+ISVC_API_VERSION = "serving.kserve.io/v1beta1"
+ISVC_KIND = "InferenceService"
+# KServe derives Service and route names from the model name, so it must be a DNS-1035 label, short
+# enough to leave room for suffixes such as "-predictor-00001-private".
+MODEL_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+MAX_MODEL_NAME = 45
+PATCH_TOP_LEVEL_KEYS = {"apiVersion", "kind", "metadata", "spec"}
+
+
+@dataclass
+class Model:
+    name: str
+    base_path: str
+    base: dict[str, Any]
+    environments: tuple[str, ...]
+    overlays: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def directory(self) -> str:
+        return str(Path(self.base_path).parent)
+
+    def overlay(self, env: str) -> dict[str, Any]:
+        return self.overlays.get(env, ("", {}))[1]
+
+    def overlay_path(self, env: str) -> str:
+        return self.overlays.get(env, ("", {}))[0]
+
+
+def load_models(config: PlatformConfig, root: Path | None = None) -> list[Model]:
+    """Load every model under ``models/``, sorted by name. Raises ``ModelError`` on the first bad file."""
+    root = root or config.root
+    models_dir = root / MODELS_DIR
+    if not models_dir.is_dir():
+        return []
+    models = []
+    for entry in sorted(models_dir.iterdir(), key=lambda p: p.name):
+        if entry.name.startswith("."):
+            continue
+        rel = _rel(entry, root)
+        if entry.is_symlink():
+            _check_inside(entry, root, rel)
+        if not entry.is_dir():
+            if entry.suffix in (".yaml", ".yml"):
+                raise ModelError(
+                    "model files belong in their own folder",
+                    path=rel,
+                    hint=f"move it to {MODELS_DIR}/<model-name>/{BASE_FILE}",
+                )
+            continue
+        models.append(load_model(entry, config, root))
+    return models
+
+
+def load_model(directory: Path, config: PlatformConfig, root: Path) -> Model:
+    name = directory.name
+    rel_dir = _rel(directory, root)
+    base_file = directory / BASE_FILE
+    base_rel = f"{rel_dir}/{BASE_FILE}"
+    if not MODEL_NAME.match(name) or len(name) > MAX_MODEL_NAME:
+        raise ModelError(
+            f"folder name {name!r} is not a valid model name",
+            path=rel_dir,
+            hint=f"use lower-case letters, digits and '-', starting with a letter, at most {MAX_MODEL_NAME} characters",
+        )
+    if not base_file.exists():
+        raise ModelError(f"missing {BASE_FILE}", path=rel_dir, hint="every model folder holds one InferenceService")
+    _check_inside(base_file, root, base_rel)
+    base = load_one(_source_path(base_file, root))
+    _check_base(base, base_rel, name)
+    targets = _target_environments(base, base_rel, config)
+
+    overlays: dict[str, tuple[str, dict[str, Any]]] = {}
+    for file in sorted(directory.iterdir(), key=lambda p: p.name):
+        if file.name == BASE_FILE or file.name.startswith(".") or file.suffix not in (".yaml", ".yml"):
+            continue
+        rel = f"{rel_dir}/{file.name}"
+        _check_inside(file, root, rel)
+        env = file.stem
+        if env not in config.environments:
+            raise ModelError(
+                f"no environment named {env!r}",
+                path=rel,
+                hint=f"per-environment files are named after an environment: {', '.join(config.environments)}",
+            )
+        if env not in targets:
+            raise ModelError(
+                f"patch for environment {env!r}, which this model does not deploy to",
+                path=rel,
+                hint=f"add {env} to the {ENVIRONMENTS_ANNOTATION} annotation in {base_rel}, or delete the file",
+            )
+        patch = load_one(_source_path(file, root))
+        _check_patch(patch, rel, name)
+        overlays[env] = (rel, patch)
+    return Model(name=name, base_path=base_rel, base=base, environments=targets, overlays=overlays)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _source_path(path: Path, root: Path) -> str:
+    """Path used to read and report a file: relative to the working directory when it can be."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _check_inside(path: Path, root: Path, rel: str) -> None:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise ModelError("is a link to a file outside the repository", path=rel) from None
+
+
+def _fail(message: str, path: str, parts: list[Any], *, field: str | None = None, hint: str | None = None):
+    line, col, _ = positions_for(path).locate(0, parts)
+    raise ModelError(message, path=path, line=line, column=col, field=field, hint=hint)
+
+
+def _check_base(base: Any, rel: str, name: str) -> None:
+    if not isinstance(base, dict):
+        _fail("must be a mapping (an InferenceService object)", rel, [])
+    if base.get("apiVersion") != ISVC_API_VERSION:
+        _fail(
+            f"apiVersion must be {ISVC_API_VERSION}, found {base.get('apiVersion')!r}",
+            rel,
+            ["apiVersion"],
+            field="apiVersion",
+            hint="'kserve-gitops migrate' rewrites v1alpha2 manifests" if base.get("apiVersion") else None,
+        )
+    if base.get("kind") != ISVC_KIND:
+        _fail(f"kind must be {ISVC_KIND}, found {base.get('kind')!r}", rel, ["kind"], field="kind")
+    meta = base.get("metadata")
+    if not isinstance(meta, dict) or not meta.get("name"):
+        _fail("metadata.name is required", rel, ["metadata"], field="metadata.name")
+    if meta["name"] != name:
+        _fail(
+            f"metadata.name {meta['name']!r} does not match the folder name {name!r}",
+            rel,
+            ["metadata", "name"],
+            field="metadata.name",
+        )
+    if "namespace" in meta:
+        _fail(
+            "namespace is set per environment by kserve-gitops",
+            rel,
+            ["metadata", "namespace"],
+            field="metadata.namespace",
+            hint="remove it; environments list their model namespaces in kserve-gitops.yaml",
+        )
+    spec = base.get("spec")
+    if not isinstance(spec, dict) or not isinstance(spec.get("predictor"), dict):
+        _fail("spec.predictor is required", rel, ["spec"], field="spec.predictor")
+    extra = set(base) - PATCH_TOP_LEVEL_KEYS - {"status"}
+    if extra:
+        key = sorted(extra)[0]
+        _fail(f"unexpected top-level field {key!r}", rel, [key], field=key)
+
+
+def _target_environments(base: dict[str, Any], rel: str, config: PlatformConfig) -> tuple[str, ...]:
+    annotations = (base.get("metadata") or {}).get("annotations") or {}
+    value = annotations.get(ENVIRONMENTS_ANNOTATION)
+    if value is None:
+        return tuple(config.promotion_order)
+    if not isinstance(value, str):
+        _fail("must be a comma-separated string", rel, ["metadata", "annotations", ENVIRONMENTS_ANNOTATION])
+    wanted = [v.strip() for v in value.split(",") if v.strip()]
+    for env in wanted:
+        if env not in config.environments:
+            _fail(
+                f"names environment {env!r}, which kserve-gitops.yaml does not define",
+                rel,
+                ["metadata", "annotations", ENVIRONMENTS_ANNOTATION],
+                field=f"metadata.annotations.{ENVIRONMENTS_ANNOTATION}",
+                hint=f"known environments: {', '.join(config.environments)}",
+            )
+    if not wanted:
+        _fail("lists no environment", rel, ["metadata", "annotations", ENVIRONMENTS_ANNOTATION])
+    return tuple(e for e in config.promotion_order if e in wanted)
+
+
+def _check_patch(patch: Any, rel: str, name: str) -> None:
+    if not isinstance(patch, dict):
+        _fail("must be a mapping shaped like the InferenceService it patches", rel, [])
+    extra = set(patch) - PATCH_TOP_LEVEL_KEYS
+    if extra:
+        key = sorted(extra)[0]
+        _fail(f"unexpected top-level field {key!r}", rel, [key], field=key, hint="a patch holds metadata and spec only")
+    if "apiVersion" in patch and patch["apiVersion"] != ISVC_API_VERSION:
+        _fail(f"apiVersion must be {ISVC_API_VERSION}", rel, ["apiVersion"], field="apiVersion")
+    if "kind" in patch and patch["kind"] != ISVC_KIND:
+        _fail(f"kind must be {ISVC_KIND}", rel, ["kind"], field="kind")
+    meta = patch.get("metadata")
+    if meta is not None and not isinstance(meta, dict):
+        _fail("metadata must be a mapping", rel, ["metadata"], field="metadata")
+    if isinstance(meta, dict):
+        if meta.get("name", name) != name:
+            _fail(f"metadata.name must be {name!r} or left out", rel, ["metadata", "name"], field="metadata.name")
+        if "namespace" in meta:
+            _fail("namespace is set by kserve-gitops", rel, ["metadata", "namespace"], field="metadata.namespace")
+    if "spec" in patch and not isinstance(patch["spec"], dict):
+        _fail("spec must be a mapping", rel, ["spec"], field="spec")

@@ -1,0 +1,322 @@
+"""Safe, fast YAML reading with positions on demand.
+
+Data is parsed with PyYAML's C loader (fast path). Line and column of a field are only needed when
+something is wrong, so they are computed lazily by composing the file's node tree once and walking it.
+Every guard a PR gate needs lives here: size cap, binary and encoding checks, alias-bomb and depth limits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import yaml
+
+from ..errors import YamlError
+
+try:  # the C loader is a hard requirement for speed, but keep a clear error if it is missing
+    _BaseLoader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_EXPANDED_NODES = 2_000_000
+MAX_DEPTH = 200
+
+
+class KubeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loader that keeps timestamps as strings, like Kubernetes' own YAML decoding."""
+
+
+KubeLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_timestamp_as_string(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+KubeLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_string)
+
+
+@dataclass
+class Document:
+    index: int
+    data: Any
+    path: str
+
+
+def read_text(path: str | Path, *, data: bytes | None = None, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a file as UTF-8 text with the checks every input needs."""
+    name = str(path)
+    if data is None:
+        p = Path(path)
+        try:
+            size = p.stat().st_size
+        except FileNotFoundError:
+            raise YamlError("file not found", path=name) from None
+        except OSError as exc:
+            raise YamlError(f"cannot read file: {exc.strerror}", path=name) from None
+        if size > max_bytes:
+            raise YamlError(
+                f"file is {size} bytes, more than the {max_bytes} byte limit for one input file",
+                path=name,
+                hint="split it, or check that a generated or binary file was not committed by mistake",
+            )
+        try:
+            data = p.read_bytes()
+        except IsADirectoryError:
+            raise YamlError("expected a file, found a directory", path=name) from None
+        except OSError as exc:
+            raise YamlError(f"cannot read file: {exc.strerror}", path=name) from None
+    elif len(data) > max_bytes:
+        raise YamlError(f"input is {len(data)} bytes, more than the {max_bytes} byte limit", path=name)
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise YamlError("binary data (NUL byte) in a YAML file", path=name, line=line)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise YamlError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", path=name, line=line) from None
+
+
+def load_documents(path: str | Path, *, text: str | None = None, allow_empty: bool = True) -> list[Document]:
+    """Parse every document of a YAML stream; empty documents are dropped."""
+    name = str(path)
+    if text is None:
+        text = read_text(path)
+    try:
+        raw = list(yaml.load_all(text, Loader=KubeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlError(
+            _yaml_problem(exc),
+            path=name,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+            hint=_yaml_hint(text, mark.line if mark else None),
+        ) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}", path=name) from None
+    except RecursionError:
+        raise YamlError(f"YAML nested too deeply (more than {MAX_DEPTH} levels)", path=name) from None
+    if "&" in text and "*" in text:
+        for i, doc in enumerate(raw):
+            _check_expansion(doc, name, i)
+    docs = [Document(i, d, name) for i, d in enumerate(raw) if d is not None]
+    if not docs and not allow_empty:
+        raise YamlError("file is empty (no YAML document)", path=name)
+    for doc in docs:
+        _check_depth(doc.data, name)
+    return docs
+
+
+def load_one(path: str | Path, *, text: str | None = None) -> Any:
+    """Load a file that must hold exactly one document."""
+    docs = load_documents(path, text=text, allow_empty=False)
+    if len(docs) > 1:
+        raise YamlError(
+            f"expected one YAML document, found {len(docs)}",
+            path=str(path),
+            line=positions_for(str(path), text).document_line(docs[1].index),
+        )
+    return docs[0].data
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or "invalid YAML"
+    if exc.context:
+        problem = f"{problem} ({exc.context})"
+    return f"invalid YAML: {problem}"
+
+
+def _yaml_hint(text: str, line0: int | None) -> str | None:
+    if line0 is None:
+        return None
+    lines = text.splitlines()
+    if 0 <= line0 < len(lines) and "\t" in lines[line0][: len(lines[line0]) - len(lines[line0].lstrip())]:
+        return "YAML does not allow tabs for indentation; use spaces"
+    return None
+
+
+def _check_expansion(doc: Any, path: str, index: int) -> None:
+    """Reject alias bombs: count the nodes the document would have once aliases are expanded."""
+    memo: dict[int, int] = {}
+
+    def size(node: Any, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise YamlError(f"YAML nested too deeply (more than {MAX_DEPTH} levels)", path=path)
+        if isinstance(node, (dict, list)):
+            key = id(node)
+            if key in memo:
+                return memo[key]
+            memo[key] = 0  # a cycle counts as nothing more; recursive aliases are caught by depth
+            children = node.values() if isinstance(node, dict) else node
+            total = 1 + sum(size(c, depth + 1) for c in children)
+            memo[key] = total
+            if total > MAX_EXPANDED_NODES:
+                raise YamlError(
+                    f"document {index + 1} expands to more than {MAX_EXPANDED_NODES} nodes through aliases "
+                    "(a 'billion laughs' alias bomb?)",
+                    path=path,
+                )
+            return total
+        return 1
+
+    size(doc, 0)
+
+
+def _check_depth(doc: Any, path: str) -> None:
+    stack = [(doc, 0)]
+    seen: set[int] = set()
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise YamlError(f"YAML nested too deeply (more than {MAX_DEPTH} levels)", path=path)
+        if isinstance(node, (dict, list)):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((c, depth + 1) for c in children)
+
+
+# --- positions ---------------------------------------------------------------------------------------
+
+_positions_cache: dict[str, "Positions"] = {}
+
+
+class Positions:
+    """Line/column lookup for JSON paths inside a YAML file, built once from the node tree."""
+
+    def __init__(self, path: str, text: str | None = None) -> None:
+        self.path = path
+        if text is None:
+            try:
+                text = read_text(path)
+            except YamlError:
+                text = ""
+        try:
+            self._docs = [n for n in yaml.compose_all(text, Loader=_BaseLoader) if n is not None]
+        except (yaml.YAMLError, RecursionError):
+            self._docs = []
+        self._doc_lines = [n.start_mark.line + 1 for n in self._docs]
+        # compose_all drops empty documents just like load_documents, so indexes line up only for
+        # non-empty ones; map the loader's document index to the composed list in order.
+        self._index_map = self._map_indexes(text)
+
+    def _map_indexes(self, text: str) -> dict[int, int]:
+        mapping: dict[int, int] = {}
+        try:
+            raw = list(yaml.load_all(text, Loader=KubeLoader))
+        except Exception:
+            return {i: i for i in range(len(self._docs))}
+        composed = 0
+        for i, data in enumerate(raw):
+            if data is not None:
+                mapping[i] = composed
+                composed += 1
+        return mapping
+
+    def document_line(self, doc_index: int) -> int:
+        j = self._index_map.get(doc_index, doc_index)
+        return self._doc_lines[j] if 0 <= j < len(self._doc_lines) else 1
+
+    def locate(self, doc_index: int, json_path: Sequence[Any]) -> tuple[int, int, bool]:
+        """Return (line, column, exact) of the deepest node on ``json_path`` that exists."""
+        j = self._index_map.get(doc_index, doc_index)
+        if not (0 <= j < len(self._docs)):
+            return (1, 1, False)
+        node = self._docs[j]
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        for part in json_path:
+            child = None
+            key_node = None
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode) and k.value == str(part):
+                        key_node, child = k, v
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if 0 <= part < len(node.value):
+                    child = node.value[part]
+            if child is None:
+                return (line, col, False)
+            anchor = key_node if key_node is not None else child
+            line, col = anchor.start_mark.line + 1, anchor.start_mark.column + 1
+            node = child
+        return (line, col, True)
+
+    def has(self, doc_index: int, json_path: Sequence[Any]) -> bool:
+        return self.locate(doc_index, json_path)[2]
+
+    def duplicate_keys(self) -> Iterator[tuple[int, str, int, int]]:
+        """Yield (doc_index, key path, line, column) for keys that appear twice in one mapping."""
+        reverse = {v: k for k, v in self._index_map.items()}
+        for j, root in enumerate(self._docs):
+            doc_index = reverse.get(j, j)
+            stack: list[tuple[yaml.Node, str]] = [(root, "")]
+            while stack:
+                node, where = stack.pop()
+                if isinstance(node, yaml.MappingNode):
+                    seen: set[str] = set()
+                    for k, v in node.value:
+                        key = k.value if isinstance(k, yaml.ScalarNode) else "?"
+                        full = f"{where}.{key}" if where else key
+                        if key in seen:
+                            yield (doc_index, full, k.start_mark.line + 1, k.start_mark.column + 1)
+                        seen.add(key)
+                        stack.append((v, full))
+                elif isinstance(node, yaml.SequenceNode):
+                    for i, v in enumerate(node.value):
+                        stack.append((v, f"{where}[{i}]"))
+
+
+def positions_for(path: str, text: str | None = None) -> Positions:
+    """Cached ``Positions`` for a file (the cache is keyed by path; pass text for stdin)."""
+    if text is not None:
+        return Positions(path, text)
+    cached = _positions_cache.get(path)
+    if cached is None:
+        cached = _positions_cache[path] = Positions(path)
+    return cached
+
+
+def clear_position_cache() -> None:
+    _positions_cache.clear()
+
+
+_JSON_PATH_PART = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
+
+
+def parse_json_path(path: str) -> list[str | int]:
+    """'spec.containers[0].image' -> ['spec', 'containers', 0, 'image']; also accepts '/a/0/b' pointers."""
+    if path.startswith("/"):
+        out: list[str | int] = []
+        for part in path.split("/")[1:]:
+            part = part.replace("~1", "/").replace("~0", "~")
+            out.append(int(part) if part.isdigit() else part)
+        return out
+    parts: list[str | int] = []
+    for m in _JSON_PATH_PART.finditer(path):
+        if m.group(1) is not None:
+            parts.append(int(m.group(1)))
+        elif m.group(2):
+            parts.append(m.group(2))
+    return parts
+
+
+def format_json_path(parts: Sequence[Any]) -> str:
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += f".{p}" if out else str(p)
+    return out

@@ -1,0 +1,161 @@
+"""Findings and objects as data: what validators produce and reporters print.
+
+Nothing here prints or exits; the exit code is a method on ``Report``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .errors import EXIT_FINDINGS, EXIT_OK
+
+ERROR = "error"
+WARNING = "warning"
+WAIVED = "waived"
+SEVERITIES = (ERROR, WARNING, WAIVED)
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    api_version: str
+    kind: str
+    name: str
+    namespace: str = ""
+
+    def __str__(self) -> str:
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind}/{ns}{self.name}"
+
+    @classmethod
+    def of(cls, obj: Any) -> "ObjectRef":
+        if not isinstance(obj, dict):
+            return cls("", "", "")
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        return cls(
+            api_version=str(obj.get("apiVersion") or ""),
+            kind=str(obj.get("kind") or ""),
+            name=str(meta.get("name") or ""),
+            namespace=str(meta.get("namespace") or ""),
+        )
+
+
+@dataclass
+class LoadedObject:
+    """One Kubernetes object and where it came from.
+
+    ``path``/``doc_index`` point at the file the object was read from (a rendered overlay is read from
+    kustomize's stdout, so ``source`` is filled later with the file under ``models/`` or ``charts/`` the
+    object was synthesized from, for findings that users can act on).
+    """
+
+    data: Any
+    path: str
+    doc_index: int = 0
+    line: int = 1
+    environment: str | None = None
+    source: str | None = None
+    source_doc_index: int = 0
+    extra_sources: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef.of(self.data)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    message: str
+    severity: str = ERROR
+    path: str = ""
+    line: int = 0
+    column: int = 0
+    json_path: str = ""
+    object: ObjectRef = field(default_factory=lambda: ObjectRef("", "", ""))
+    environment: str = ""
+    engine: str = ""
+    hint: str = ""
+
+    def sort_key(self) -> tuple:
+        return (
+            self.environment,
+            self.path,
+            self.line,
+            self.column,
+            self.object.kind,
+            self.object.namespace,
+            self.object.name,
+            self.json_path,
+            self.rule,
+            self.message,
+        )
+
+    def location(self) -> str:
+        if not self.path:
+            return "<unknown>"
+        if self.line:
+            return f"{self.path}:{self.line}:{self.column or 1}"
+        return self.path
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "jsonPath": self.json_path,
+            "object": {
+                "apiVersion": self.object.api_version,
+                "kind": self.object.kind,
+                "namespace": self.object.namespace,
+                "name": self.object.name,
+            },
+            "environment": self.environment,
+            "engine": self.engine,
+            "hint": self.hint,
+        }
+
+
+@dataclass
+class EnvironmentResult:
+    """What validate found for one environment (or one set of input paths)."""
+
+    name: str
+    objects: int = 0
+    models: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == WARNING)
+
+    def verdict(self, *, fail_on_warn: bool = False) -> str:
+        if self.errors or (fail_on_warn and self.warnings):
+            return "fail"
+        return "pass"
+
+
+@dataclass
+class Report:
+    environments: list[EnvironmentResult] = field(default_factory=list)
+    fail_on_warn: bool = False
+
+    @property
+    def findings(self) -> list[Finding]:
+        return sorted((f for env in self.environments for f in env.findings), key=Finding.sort_key)
+
+    def exit_code(self) -> int:
+        if any(env.verdict(fail_on_warn=self.fail_on_warn) == "fail" for env in self.environments):
+            return EXIT_FINDINGS
+        return EXIT_OK
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=Finding.sort_key)

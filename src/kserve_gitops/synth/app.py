@@ -1,0 +1,181 @@
+"""Synth: inputs → cdk8s constructs → the bytes of ``charts/`` and ``overlays/``.
+
+Components add charts to one cdk8s ``App``; ``collect_files`` turns every chart into files. Each component
+is a function of a ``SynthContext`` registered in ``COMPONENTS``; the spine's is ``models``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import cdk8s
+
+from ..constructs.kustomize import KustomizeBase, KustomizeOverlay
+from ..errors import SynthError
+from ..inputs.config import CONFIG_FILE, Environment, PlatformConfig, load_config
+from ..inputs.models import Model, load_models
+from .output import HEADER, Drift, compare, dump_yaml, write_tree
+
+KUSTOMIZATION = "kustomization.yaml"
+ENVIRONMENT_LABEL = "kserve-gitops.io/environment"
+_SAFE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+
+@dataclass
+class SynthContext:
+    config: PlatformConfig
+    models: list[Model]
+    app: cdk8s.App
+    overlays: dict[str, KustomizeOverlay] = field(default_factory=dict)
+    _bases: dict[str, KustomizeBase] = field(default_factory=dict)
+
+    @property
+    def environments(self) -> list[Environment]:
+        return self.config.select(None)
+
+    def base(self, path: str, *, labels: dict[str, str] | None = None) -> KustomizeBase:
+        """The kustomize base at ``charts/<path>``, created on first use."""
+        if path not in self._bases:
+            self._bases[path] = KustomizeBase(self.app, path, labels=labels)
+        return self._bases[path]
+
+    def include(self, env: str, base: KustomizeBase | KustomizeOverlay | str) -> None:
+        """Make environment ``env``'s overlay render ``base``."""
+        target = base if isinstance(base, str) else base.output_dir
+        self.overlays[env].add_resource(target)
+
+
+Component = Callable[[SynthContext], None]
+COMPONENTS: dict[str, Component] = {}
+
+
+def component(name: str) -> Callable[[Component], Component]:
+    def register(fn: Component) -> Component:
+        COMPONENTS[name] = fn
+        return fn
+
+    return register
+
+
+def synthesize(config: PlatformConfig, models: list[Model], *, components: list[str] | None = None) -> dict[str, bytes]:
+    """Build every chart and return the output files, keyed by repo-relative path."""
+    return collect_files(build_app(config, models, components=components))
+
+
+def build_app(
+    config: PlatformConfig, models: list[Model], *, components: list[str] | None = None, outdir: str | None = None
+) -> cdk8s.App:
+    from . import components as _registered  # noqa: F401  (registers the built-in components)
+
+    app = cdk8s.App(outdir=outdir) if outdir else cdk8s.App()
+    ctx = SynthContext(config=config, models=models, app=app)
+    for env in config.select(None):
+        ctx.overlays[env.name] = KustomizeOverlay(
+            app, f"overlays/{env.name}", labels={ENVIRONMENT_LABEL: env.name}
+        )
+    for name in components or list(COMPONENTS):
+        COMPONENTS[name](ctx)
+    return app
+
+
+def collect_files(app: cdk8s.App) -> dict[str, bytes]:
+    files: dict[str, str] = {}
+    for chart in app.charts:
+        objects = chart.to_json()
+        if isinstance(chart, KustomizeBase):
+            _collect_base(chart, objects, files)
+        elif isinstance(chart, KustomizeOverlay):
+            _collect_overlay(chart, objects, files)
+        else:
+            raise SynthError(f"chart {chart.node.id!r} is neither a kustomize base nor an overlay")
+    return {path: text.encode() for path, text in sorted(files.items())}
+
+
+def object_file_name(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata") or {}
+    kind = str(obj.get("kind", "")).lower()
+    name = str(meta.get("name", ""))
+    namespace = str(meta.get("namespace", "") or "")
+    for part in (kind, name, namespace):
+        if part and not _SAFE_NAME.match(part):
+            raise SynthError(
+                f"{obj.get('kind')} name {part!r} is not a valid Kubernetes name and cannot be used as a file name",
+                hint="names are lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+            )
+    if not name:
+        raise SynthError(f"a {obj.get('kind')} object has no metadata.name")
+    parts = [kind, namespace, name] if namespace else [kind, name]
+    return "-".join(parts) + ".yaml"
+
+
+def _put(files: dict[str, str], path: str, text: str) -> None:
+    if path in files:
+        raise SynthError(f"two objects would be written to {path}", hint="object names must be unique per kind")
+    files[path] = text
+
+
+def _collect_base(chart: KustomizeBase, objects: list[dict[str, Any]], files: dict[str, str]) -> None:
+    names = []
+    for obj in objects:
+        name = object_file_name(obj)
+        names.append(name)
+        _put(files, f"{chart.output_dir}/{name}", HEADER + dump_yaml(obj))
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": sorted(names),
+    }
+    _put(files, f"{chart.output_dir}/{KUSTOMIZATION}", HEADER + dump_yaml(kustomization))
+
+
+def _collect_overlay(chart: KustomizeOverlay, objects: list[dict[str, Any]], files: dict[str, str]) -> None:
+    patches = []
+    for obj in objects:
+        name = f"patches/{object_file_name(obj)}"
+        _put(files, f"{chart.output_dir}/{name}", HEADER + dump_yaml(obj))
+        group, _, version = str(obj["apiVersion"]).rpartition("/")
+        target = {"kind": obj["kind"], "name": obj["metadata"]["name"], "version": version}
+        if group:
+            target["group"] = group
+        patches.append({"path": name, "target": target})
+    kustomization: dict[str, Any] = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": sorted(posixpath.relpath(r, chart.output_dir) for r in chart.resources),
+    }
+    if chart.target_namespace:
+        kustomization["namespace"] = chart.target_namespace
+    if chart.common_labels:
+        kustomization["labels"] = [{"pairs": dict(chart.common_labels), "includeSelectors": False}]
+    if patches:
+        kustomization["patches"] = sorted(patches, key=lambda p: p["path"])
+    _put(files, f"{chart.output_dir}/{KUSTOMIZATION}", HEADER + dump_yaml(kustomization))
+
+
+# --- the repo-level entry points ---------------------------------------------------------------------
+
+
+def load_inputs(root: Path) -> tuple[PlatformConfig, list[Model]]:
+    config = load_config(_config_path(root))
+    return config, load_models(config, root)
+
+
+def _config_path(root: Path) -> Path:
+    path = root / CONFIG_FILE
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def synth_repo(root: Path, *, check: bool = False) -> Drift:
+    """Synthesize the repo at ``root``. With ``check``, compare only and write nothing."""
+    config, models = load_inputs(root)
+    files = synthesize(config, models)
+    if check:
+        return compare(root, files)
+    return write_tree(root, files)
