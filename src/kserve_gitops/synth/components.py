@@ -1,4 +1,5 @@
-"""The built-in synth components, in the order their charts are built."""
+"""The built-in synth components. ``models`` is here; the platform components register themselves in
+``components_platform`` and ``components_observability`` (imported at the bottom)."""
 
 from __future__ import annotations
 
@@ -50,3 +51,6 @@ def models(ctx: SynthContext) -> None:
                 overlay.add_resource(bases[model.name].output_dir)
                 overlay.add_patch(environment_patch(model, env))
             ctx.include(env.name, overlay)
+
+
+from . import components_observability, components_platform  # noqa: E402,F401

@@ -36,6 +36,15 @@ class ValidateOptions:
     kubernetes_version: str | None = None
     kserve_version: str | None = None
     schemas: bool = True
+    # schema engine: "builtin" (jsonschema-rs in process) or "kubeconform" (the real binary)
+    schema_engine: str = "builtin"
+    # policies (issue: Rego policy gate)
+    policies: bool = True
+    policy_dirs: list[Path] = field(default_factory=list)
+    policy_namespaces: list[str] = field(default_factory=list)
+    policy_engine: str = "regorus"
+    opa_url: str | None = None
+    fail_on_warn: bool = False
 
 
 @dataclass

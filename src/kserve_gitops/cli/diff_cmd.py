@@ -1,0 +1,1 @@
+"""(placeholder: this module registers its command on ``cli`` when implemented)."""

@@ -1,0 +1,1 @@
+"""(placeholder: platform components register here with @component)."""
