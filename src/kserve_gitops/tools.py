@@ -25,10 +25,10 @@ INSTALL_HINT = "run 'make tools' (builds the pinned version into .tools/bin with
 
 
 def tool_dirs() -> list[Path]:
-    dirs = []
+    # KSERVE_GITOPS_TOOLS names the one tools folder to use (CI, tests); otherwise the project-local one.
     if os.environ.get("KSERVE_GITOPS_TOOLS"):
-        dirs.append(Path(os.environ["KSERVE_GITOPS_TOOLS"]))
-    dirs.append(Path.cwd() / ".tools" / "bin")
+        return [Path(os.environ["KSERVE_GITOPS_TOOLS"])]
+    dirs = [Path.cwd() / ".tools" / "bin"]
     # An editable install run from elsewhere still finds the checkout's tools.
     dirs.append(Path(__file__).resolve().parents[2] / ".tools" / "bin")
     return dirs

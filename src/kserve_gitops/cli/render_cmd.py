@@ -5,7 +5,7 @@ import sys
 import click
 
 from ..render.kustomize import render
-from ..synth.app import load_inputs
+from ..inputs.repo import load_inputs
 from .common import State
 from .main import cli
 

@@ -5,7 +5,6 @@ import sys
 import click
 
 from ..errors import EXIT_FINDINGS
-from ..synth.app import synth_repo
 from .common import State, console
 from .main import cli
 
@@ -15,6 +14,8 @@ from .main import cli
 @click.pass_obj
 def synth(state: State, check: bool) -> None:
     """Synthesize charts/ and overlays/ from kserve-gitops.yaml and models/."""
+    from ..synth.app import synth_repo  # imports cdk8s, which starts Node.js: only when synthesizing
+
     drift = synth_repo(state.root, check=check)
     out = console()
     if check:

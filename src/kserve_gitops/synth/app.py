@@ -12,13 +12,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import cdk8s
+import shutil
 
-from ..constructs.kustomize import KustomizeBase, KustomizeOverlay
-from ..errors import SynthError
-from ..inputs.config import CONFIG_FILE, Environment, PlatformConfig, load_config
-from ..inputs.models import Model, load_models
-from .output import HEADER, Drift, compare, dump_yaml, write_tree
+from ..errors import ToolNotFound
+
+# cdk8s runs on Node.js through jsii, which starts node as soon as cdk8s is imported.
+if shutil.which("node") is None:
+    raise ToolNotFound(
+        "node (Node.js) is not installed; synth runs the cdk8s constructs on Node.js",
+        hint="install Node.js (Debian package nodejs); render and validate work without it",
+    )
+
+import cdk8s  # noqa: E402
+
+from ..constructs.kustomize import KustomizeBase, KustomizeOverlay  # noqa: E402
+from ..errors import SynthError  # noqa: E402
+from ..inputs.config import Environment, PlatformConfig  # noqa: E402
+from ..inputs.models import Model  # noqa: E402
+from ..inputs.repo import load_inputs  # noqa: E402,F401  (re-exported for callers of synth)
+from .output import HEADER, Drift, compare, dump_yaml, write_tree  # noqa: E402
 
 KUSTOMIZATION = "kustomization.yaml"
 ENVIRONMENT_LABEL = "kserve-gitops.io/environment"
@@ -157,19 +169,6 @@ def _collect_overlay(chart: KustomizeOverlay, objects: list[dict[str, Any]], fil
 
 
 # --- the repo-level entry points ---------------------------------------------------------------------
-
-
-def load_inputs(root: Path) -> tuple[PlatformConfig, list[Model]]:
-    config = load_config(_config_path(root))
-    return config, load_models(config, root)
-
-
-def _config_path(root: Path) -> Path:
-    path = root / CONFIG_FILE
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return path
 
 
 def synth_repo(root: Path, *, check: bool = False) -> Drift:

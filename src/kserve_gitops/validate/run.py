@@ -19,7 +19,7 @@ from ..inputs.models import Model
 from ..inputs.yamlsrc import KubeLoader, format_json_path
 from ..render.kustomize import find_renderer, render_many
 from ..results import ERROR, WARNING, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report
-from ..synth.app import load_inputs
+from ..inputs.repo import load_inputs
 from .schemas import CrdLibrary, SchemaSet
 from .sources import SourceMap, locate
 
