@@ -1,13 +1,17 @@
 """Schemas for every object kind: core Kubernetes from kubernetes-validate's bundled set, custom resources
 from CRD files converted to JSON schema. Compiled validators (jsonschema-rs) are cached per
-(apiVersion, kind) for the life of the process.
+(schema source, apiVersion, kind) for the life of the process, and converted CRD schemas are cached on
+disk keyed by the CRD file's content hash, so a run does not re-parse big CRD YAML files.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -122,16 +126,51 @@ def _rewrite_refs(node: Any) -> Any:
 # --- CRDs --------------------------------------------------------------------------------------------
 
 
+OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+# Bump when the conversion changes, so disk-cached schemas from an older converter are not reused.
+CONVERTER_VERSION = "3"
+
+
+@lru_cache(maxsize=2)
+def object_meta_defs(strict: bool) -> dict[str, Any]:
+    """ObjectMeta and what it references, from the newest bundled Kubernetes, as a ``$defs`` block.
+
+    The API server validates every custom resource's metadata as ObjectMeta whatever the CRD says
+    (CRDs may only say ``metadata: {type: object}``), so converted schemas check it the same way.
+    """
+    version = bundled_kubernetes_versions()[-1]
+    definitions = _core_definitions(version, strict)
+    needed = {OBJECT_META: definitions[OBJECT_META]}
+    todo = [definitions[OBJECT_META]]
+    while todo:
+        node = todo.pop()
+        for ref in _refs(node):
+            name = _REF.match(ref)
+            if name and name.group(1) not in needed:
+                needed[name.group(1)] = definitions[name.group(1)]
+                todo.append(needed[name.group(1)])
+    return {k: _rewrite_refs(v) for k, v in needed.items()}
+
+
+def crd_versions(crd: dict[str, Any]) -> list[dict[str, Any]]:
+    """A CRD's versions; apiextensions/v1beta1 CRDs may give one ``spec.version`` and ``spec.validation``."""
+    spec = crd.get("spec") or {}
+    versions = spec.get("versions")
+    if not versions and spec.get("version"):
+        versions = [{"name": spec["version"], "served": True}]
+    return [v for v in versions or [] if isinstance(v, dict) and v.get("name")]
+
+
 def crd_to_schemas(crd: dict[str, Any], *, strict: bool = False) -> dict[tuple[str, str], dict[str, Any]]:
     """Every served version of a CRD as {(apiVersion, kind): JSON schema}."""
     spec = crd.get("spec") or {}
     group = spec.get("group", "")
     kind = (spec.get("names") or {}).get("kind", "")
     out = {}
-    for version in spec.get("versions") or []:
+    for version in crd_versions(crd):
         if not version.get("served", True):
             continue
-        openapi = ((version.get("schema") or {}).get("openAPIV3Schema")) or spec.get("validation", {}).get(
+        openapi = ((version.get("schema") or {}).get("openAPIV3Schema")) or (spec.get("validation") or {}).get(
             "openAPIV3Schema"
         )
         if not openapi:
@@ -140,6 +179,8 @@ def crd_to_schemas(crd: dict[str, Any], *, strict: bool = False) -> dict[tuple[s
         props = schema.setdefault("properties", {})
         props["apiVersion"] = {"type": "string", "enum": [f"{group}/{version['name']}"]}
         props["kind"] = {"type": "string", "enum": [kind]}
+        props["metadata"] = {"$ref": f"#/$defs/{OBJECT_META}"}
+        schema["$defs"] = object_meta_defs(strict)
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         out[(f"{group}/{version['name']}", kind)] = schema
     return out
@@ -179,9 +220,9 @@ def convert_openapi(node: Any, *, strict: bool = False) -> Any:
     return out
 
 
-def load_crd_documents(path: Path) -> Iterable[tuple[Path, dict[str, Any]]]:
+def load_crd_documents(path: Path, *, data: bytes | None = None) -> Iterable[tuple[Path, dict[str, Any]]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (data if data is not None else path.read_bytes()).decode("utf-8")
         docs = list(yaml.load_all(text, Loader=KubeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise SchemaLoadError(f"cannot read CRD file: {exc}", path=path) from None
@@ -193,19 +234,68 @@ def load_crd_documents(path: Path) -> Iterable[tuple[Path, dict[str, Any]]]:
             yield path, doc
 
 
-_crd_file_cache: dict[tuple[str, int, int, bool], dict[tuple[str, str], dict[str, Any]]] = {}
+_crd_file_cache: dict[tuple[str, bool], dict[tuple[str, str], dict[str, Any]]] = {}
+
+
+def cache_dir() -> Path:
+    """``$KSERVE_GITOPS_CACHE``, else ``$XDG_CACHE_HOME/kserve-gitops``, else ``~/.cache/kserve-gitops``."""
+    explicit = os.environ.get("KSERVE_GITOPS_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kserve-gitops"
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def crd_file_schemas(path: Path, strict: bool) -> dict[tuple[str, str], dict[str, Any]]:
-    """All schemas of one CRD file, converted once per process (environments share most CRD files)."""
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, strict)
-    if key not in _crd_file_cache:
-        schemas: dict[tuple[str, str], dict[str, Any]] = {}
-        for _, crd in load_crd_documents(path):
+    return crd_file_entry(path, strict)[1]
+
+
+def crd_file_entry(path: Path, strict: bool) -> tuple[str, dict[tuple[str, str], dict[str, Any]]]:
+    """(content hash, schemas) of one CRD file. All schemas of one CRD file, keyed by the file's content hash: converted once per content, kept
+    in memory for the process and on disk for later runs (environments share most CRD files)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SchemaLoadError(f"cannot read CRD file: {exc.strerror}", path=path) from None
+    digest = file_digest(data)
+    key = (digest, strict)
+    cached = _crd_file_cache.get(key)
+    if cached is not None:
+        return digest, cached
+    disk = cache_dir() / "crd-schemas" / f"{digest}-{'strict' if strict else 'loose'}-v{CONVERTER_VERSION}.json"
+    schemas = _read_disk_cache(disk)
+    if schemas is None:
+        schemas = {}
+        for _, crd in load_crd_documents(Path(path), data=data):
             schemas.update(crd_to_schemas(crd, strict=strict))
-        _crd_file_cache[key] = schemas
-    return _crd_file_cache[key]
+        _write_disk_cache(disk, schemas)
+    _crd_file_cache[key] = schemas
+    return digest, schemas
+
+
+def _read_disk_cache(path: Path) -> dict[tuple[str, str], dict[str, Any]] | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            entries = json.load(fh)
+        return {(e["apiVersion"], e["kind"]): e["schema"] for e in entries}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent or unreadable: convert again (a cache never decides a verdict)
+
+
+def _write_disk_cache(path: Path, schemas: dict[tuple[str, str], dict[str, Any]]) -> None:
+    entries = [{"apiVersion": a, "kind": k, "schema": s} for (a, k), s in sorted(schemas.items())]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(entries, fh, separators=(",", ":"))
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the whole new one
+    except OSError:
+        pass  # a read-only home must not stop validation
 
 
 # --- where CRDs come from ----------------------------------------------------------------------------
@@ -226,7 +316,7 @@ class CrdLibrary:
             if root.is_file():
                 out.append(root)
                 continue
-            for path in sorted(root.rglob("*.y*ml")):
+            for path in sorted([*root.rglob("*.y*ml"), *root.rglob("*.json")]):
                 rel = path.relative_to(root).parts
                 if rel[0] == "kserve":
                     if not _kserve_file_wanted(rel, kserve_version, root):
@@ -247,8 +337,41 @@ def _kserve_file_wanted(rel: tuple[str, ...], kserve_version: str | None, root: 
 # --- the registry validators come from ---------------------------------------------------------------
 
 
+def json_schema_file(path: Path, data: bytes) -> dict[tuple[str, str], dict[str, Any]]:
+    """A ready JSON schema file (e.g. from kubeconform's CRD catalog): its (apiVersion, kind) comes from
+    ``x-kubernetes-group-version-kind`` or from the ``apiVersion``/``kind`` enums."""
+    try:
+        schema = json.loads(data)
+    except ValueError as exc:
+        raise SchemaLoadError(f"not a JSON schema: {exc}", path=path) from None
+    if isinstance(schema, dict) and schema.get("kind") == CRD_KIND:
+        return crd_to_schemas(schema)
+    keys: list[tuple[str, str]] = []
+    if isinstance(schema, dict):
+        for gvk in schema.get("x-kubernetes-group-version-kind") or []:
+            group, version = gvk.get("group", ""), gvk.get("version", "")
+            keys.append((f"{group}/{version}" if group else version, gvk.get("kind", "")))
+        props = schema.get("properties") or {}
+        kinds = (props.get("kind") or {}).get("enum") or []
+        api_versions = (props.get("apiVersion") or {}).get("enum") or []
+        if not keys and len(kinds) == 1 and len(api_versions) == 1:
+            keys.append((api_versions[0], kinds[0]))
+    if not keys:
+        raise SchemaLoadError(
+            "cannot tell which kind this JSON schema is for",
+            path=path,
+            hint="give it x-kubernetes-group-version-kind, or apiVersion/kind enums, or pass the CRD YAML instead",
+        )
+    return {key: schema for key in keys}
+
+
+# Compiled validators shared by every SchemaSet of the process: environments on the same Kubernetes
+# version (or the same CRD file content) reuse one compiled validator per (source, apiVersion, kind).
+_validators: dict[tuple, Any] = {}
+
+
 class SchemaSet:
-    """Compiled validators for one (Kubernetes version, KServe version, strictness)."""
+    """Validators for one (Kubernetes version, set of CRD files, strictness)."""
 
     def __init__(
         self,
@@ -259,35 +382,73 @@ class SchemaSet:
     ) -> None:
         self.kubernetes_version = resolve_kubernetes_version(kubernetes_version)
         self.strict = strict
+        self.crd_files = [Path(p) for p in crd_files]
         self._crd_schemas: dict[tuple[str, str], dict[str, Any]] = {}
-        self._crd_origin: dict[tuple[str, str], Path] = {}
-        self._validators: dict[tuple[str, str], Any] = {}
-        for path in crd_files:
-            for key, schema in crd_file_schemas(Path(path), strict).items():
+        self._crd_source: dict[tuple[str, str], tuple[Path, str]] = {}
+        for path in self.crd_files:
+            for key, schema, digest in _schemas_of_file(path, strict):
                 self._crd_schemas[key] = schema
-                self._crd_origin[key] = Path(path)
+                self._crd_source[key] = (path, digest)
 
     def has_crd(self, api_version: str, kind: str) -> bool:
         return (api_version, kind) in self._crd_schemas
+
+    def crd_origin(self, api_version: str, kind: str) -> Path | None:
+        source = self._crd_source.get((api_version, kind))
+        return source[0] if source else None
+
+    def crd_keys(self) -> list[tuple[str, str]]:
+        return sorted(self._crd_schemas)
 
     def schema_for(self, api_version: str, kind: str) -> dict[str, Any] | None:
         key = (api_version, kind)
         if key in self._crd_schemas:
             return self._crd_schemas[key]
-        return core_schema(self.kubernetes_version, self.strict, api_version, kind)
+        return _core_schema_cached(self.kubernetes_version, self.strict, api_version, kind)
+
+    def strict_schema_for(self, api_version: str, kind: str) -> dict[str, Any] | None:
+        """The strict variant of a CRD schema (for checks that look for fields a version lacks)."""
+        source = self._crd_source.get((api_version, kind))
+        if source is None:
+            return None
+        if self.strict:
+            return self._crd_schemas[(api_version, kind)]
+        for key, schema, _ in _schemas_of_file(source[0], True):
+            if key == (api_version, kind):
+                return schema
+        return None
 
     def validator_for(self, api_version: str, kind: str) -> Any | None:
         key = (api_version, kind)
-        if key not in self._validators:
+        source = self._crd_source.get(key)
+        cache_key = (("crd", source[1]) if source else ("core", self.kubernetes_version), self.strict, api_version, kind)
+        if cache_key not in _validators:
             schema = self.schema_for(api_version, kind)
             if schema is None:
-                self._validators[key] = None
+                _validators[cache_key] = None
             else:
                 try:
-                    self._validators[key] = jsonschema_rs.validator_for(schema, validate_formats=False)
+                    _validators[cache_key] = jsonschema_rs.validator_for(schema, validate_formats=False)
                 except Exception as exc:  # a broken schema must stop the run, not pass objects
                     raise SchemaLoadError(
                         f"schema for {kind} ({api_version}) does not compile: {exc}",
-                        path=self._crd_origin.get(key),
+                        path=source[0] if source else None,
                     ) from None
-        return self._validators[key]
+        return _validators[cache_key]
+
+
+@lru_cache(maxsize=512)
+def _core_schema_cached(version: str, strict: bool, api_version: str, kind: str) -> dict[str, Any] | None:
+    return core_schema(version, strict, api_version, kind)
+
+
+def _schemas_of_file(path: Path, strict: bool) -> list[tuple[tuple[str, str], dict[str, Any], str]]:
+    if path.suffix == ".json":
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SchemaLoadError(f"cannot read schema file: {exc.strerror}", path=path) from None
+        digest = file_digest(data)
+        return [(k, v, digest) for k, v in json_schema_file(path, data).items()]
+    digest, schemas = crd_file_entry(path, strict)
+    return [(k, v, digest) for k, v in schemas.items()]
