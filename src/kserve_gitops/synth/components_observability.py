@@ -1,1 +1,51 @@
-"""(placeholder: platform components register here with @component)."""
+"""Network, Istio security and monitoring components.
+
+Each writes one kustomize base per environment (``charts/<component>/<env>/``): the objects carry the
+environment's model namespaces, deployment mode and alert thresholds, so a per-environment base keeps
+every value visible in the committed YAML instead of hiding it in overlay patches.
+"""
+
+from __future__ import annotations
+
+from ..constructs.dashboards import GrafanaDashboards
+from ..constructs.istio import GatewayJwtAuthentication, GatewayJwtProps, IstioModelSecurity, IstioSecurityProps
+from ..constructs.kustomize import construct_id
+from ..constructs.monitoring import KServeMonitoring, MonitoringProps
+from ..constructs.network import ModelNetworkPolicies, ModelNetworkProps
+from .app import SynthContext, component
+
+
+@component("network")
+def network(ctx: SynthContext) -> None:
+    """Default-deny NetworkPolicies and their allow-list in every model namespace."""
+    for env in ctx.environments:
+        base = ctx.base(f"network/{env.name}")
+        for namespace in env.namespaces:
+            ModelNetworkPolicies(base, construct_id(namespace), ModelNetworkProps.for_environment(env, namespace))
+        ctx.include(env.name, base)
+
+
+@component("istio")
+def istio(ctx: SynthContext) -> None:
+    """mTLS, caller allow-list and optional gateway JWT; Serverless environments only (RawDeployment has no Istio)."""
+    for env in ctx.environments:
+        if not env.serverless:
+            continue
+        base = ctx.base(f"istio/{env.name}")
+        for namespace in env.namespaces:
+            IstioModelSecurity(base, construct_id(namespace), IstioSecurityProps(namespace=namespace))
+        jwt = GatewayJwtProps.for_environment(env)
+        if jwt is not None:
+            GatewayJwtAuthentication(base, "gateway-jwt", jwt)
+        ctx.include(env.name, base)
+
+
+@component("monitoring")
+def monitoring(ctx: SynthContext) -> None:
+    """PrometheusRule, ServiceMonitor/PodMonitors and Grafana dashboards per environment."""
+    for env in ctx.environments:
+        base = ctx.base(f"monitoring/{env.name}")
+        props = MonitoringProps.for_environment(env)
+        KServeMonitoring(base, "kserve", props)
+        GrafanaDashboards(base, "dashboards", props)
+        ctx.include(env.name, base)

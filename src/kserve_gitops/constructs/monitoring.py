@@ -1,0 +1,263 @@
+"""Monitoring for KServe: a PrometheusRule with the platform's alerts, scrape configuration for the
+KServe controller and the model pods (prometheus-operator CRDs).
+
+Metric sources, all real upstream metric names:
+
+* kube-state-metrics: ``kube_deployment_spec_replicas``, ``kube_deployment_status_replicas_available``,
+  ``kube_pod_container_status_waiting_reason``, ``kube_pod_init_container_status_waiting_reason``.
+* Serverless (Knative queue-proxy, port ``http-usermetric``): ``revision_app_request_count`` and
+  ``revision_app_request_latencies`` (milliseconds), labelled ``namespace_name``, ``configuration_name``,
+  ``revision_name``, ``response_code_class``.
+* RawDeployment (no queue-proxy): KServe's Python model servers' ``request_predict_seconds`` histogram
+  (label ``model_name``) for latency, ingress-nginx's ``nginx_ingress_controller_requests`` for errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from constructs import Construct
+
+from ..inputs.config import Environment
+from .kustomize import api_object
+
+MONITORING_API = "monitoring.coreos.com/v1"
+KSERVE_COMPONENT_DEPLOYMENTS = ".+-(predictor|transformer|explainer).*"
+
+
+@dataclass(frozen=True)
+class AlertThresholds:
+    """Alert thresholds; ``kserve-gitops.yaml`` ``alerts`` overrides each one per environment."""
+
+    latency_p95_seconds: float = 1.0
+    error_rate_percent: float = 5.0
+    canary_stuck_minutes: int = 60
+    not_ready_minutes: int = 10
+    down_minutes: int = 5
+    crashloop_minutes: int = 5
+
+    @classmethod
+    def for_environment(cls, env: Environment) -> "AlertThresholds":
+        a = env.alerts
+        d = cls()
+        return cls(
+            latency_p95_seconds=a.get("latencyP95Seconds", d.latency_p95_seconds),
+            error_rate_percent=a.get("errorRatePercent", d.error_rate_percent),
+            canary_stuck_minutes=a.get("canaryStuckMinutes", d.canary_stuck_minutes),
+            not_ready_minutes=a.get("notReadyMinutes", d.not_ready_minutes),
+        )
+
+
+@dataclass(frozen=True)
+class MonitoringProps:
+    """Monitoring for one environment's model namespaces."""
+
+    environment: str
+    model_namespaces: tuple[str, ...]
+    serverless: bool = True
+    thresholds: AlertThresholds = field(default_factory=AlertThresholds)
+    namespace: str = "monitoring"  # where the PrometheusRule and dashboards live
+    kserve_namespace: str = "kserve"
+    rate_window: str = "5m"
+    labels: dict[str, str] = field(default_factory=dict)  # e.g. the label your Prometheus ruleSelector wants
+
+    @classmethod
+    def for_environment(cls, env: Environment) -> "MonitoringProps":
+        return cls(
+            environment=env.name,
+            model_namespaces=env.namespaces,
+            serverless=env.serverless,
+            thresholds=AlertThresholds.for_environment(env),
+        )
+
+    @property
+    def namespace_regex(self) -> str:
+        return "|".join(self.model_namespaces)
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _alert(name: str, expr: str, minutes: int, severity: str, summary: str, description: str) -> dict[str, Any]:
+    return {
+        "alert": name,
+        "expr": expr,
+        "for": f"{minutes}m",
+        "labels": {"severity": severity},
+        "annotations": {"summary": summary, "description": description},
+    }
+
+
+def alert_rules(props: MonitoringProps) -> list[dict[str, Any]]:
+    """The alert rules, in the order they appear in the PrometheusRule."""
+    t = props.thresholds
+    ns = props.namespace_regex
+    w = props.rate_window
+    deploy = f'namespace=~"{ns}", deployment=~"{KSERVE_COMPONENT_DEPLOYMENTS}"'
+    rules = [
+        _alert(
+            "KServeInferenceServiceDown",
+            f"sum by (namespace, deployment) (kube_deployment_spec_replicas{{{deploy}}}) > 0\n"
+            f"and on (namespace, deployment)\n"
+            f"sum by (namespace, deployment) (kube_deployment_status_replicas_available{{{deploy}}}) == 0",
+            t.down_minutes,
+            "critical",
+            "InferenceService component {{ $labels.deployment }} has no available replicas",
+            "{{ $labels.namespace }}/{{ $labels.deployment }} wants replicas but none is available.",
+        ),
+        _alert(
+            "KServeInferenceServiceNotReady",
+            f"sum by (namespace, deployment) (kube_deployment_status_replicas_available{{{deploy}}})\n"
+            f"< on (namespace, deployment)\n"
+            f"sum by (namespace, deployment) (kube_deployment_spec_replicas{{{deploy}}})",
+            t.not_ready_minutes,
+            "warning",
+            "InferenceService component {{ $labels.deployment }} is not ready",
+            f"{{{{ $labels.namespace }}}}/{{{{ $labels.deployment }}}} has had fewer available replicas than wanted "
+            f"for {t.not_ready_minutes} minutes.",
+        ),
+    ]
+    if props.serverless:
+        sel = f'namespace_name=~"{ns}"'
+        by = "namespace_name, configuration_name"
+        latency = (
+            f"histogram_quantile(0.95, sum by ({by}, le) (rate(revision_app_request_latencies_bucket{{{sel}}}[{w}]))) / 1000\n"
+            f"> {_num(t.latency_p95_seconds)}"
+        )
+        errors = (
+            f'100 * sum by ({by}) (rate(revision_app_request_count{{{sel}, response_code_class="5xx"}}[{w}]))\n'
+            f"/ sum by ({by}) (rate(revision_app_request_count{{{sel}}}[{w}]))\n"
+            f"> {_num(t.error_rate_percent)}"
+        )
+        # Two revisions of one predictor serving at once is a split in progress; promote or roll back ends it.
+        canary = (
+            f"count by ({by}) (sum by ({by}, revision_name) (rate(revision_app_request_count{{{sel}}}[{w}])) > 0)\n> 1"
+        )
+        subject = "{{ $labels.namespace_name }}/{{ $labels.configuration_name }}"
+    else:
+        latency = (
+            f'histogram_quantile(0.95, sum by (namespace, model_name, le) (rate(request_predict_seconds_bucket{{namespace=~"{ns}"}}[{w}])))\n'
+            f"> {_num(t.latency_p95_seconds)}"
+        )
+        isel = f'exported_namespace=~"{ns}"'
+        errors = (
+            f'100 * sum by (exported_namespace, ingress) (rate(nginx_ingress_controller_requests{{{isel}, status=~"5.."}}[{w}]))\n'
+            f"/ sum by (exported_namespace, ingress) (rate(nginx_ingress_controller_requests{{{isel}}}[{w}]))\n"
+            f"> {_num(t.error_rate_percent)}"
+        )
+        # RawDeployment runs the canary as its own <name>-predictor-canary Deployment.
+        canary = f'max by (namespace, deployment) (kube_deployment_spec_replicas{{namespace=~"{ns}", deployment=~".+-predictor-canary"}}) > 0'
+        subject = "{{ $labels.namespace }}/{{ $labels.deployment }}"
+    latency_subject = subject if props.serverless else "{{ $labels.namespace }}/{{ $labels.model_name }}"
+    error_subject = subject if props.serverless else "{{ $labels.exported_namespace }}/{{ $labels.ingress }}"
+    rules += [
+        _alert(
+            "KServeInferenceLatencyHigh",
+            latency,
+            10,
+            "warning",
+            f"p95 inference latency above {_num(t.latency_p95_seconds)}s",
+            f"{latency_subject} p95 latency is {{{{ $value | humanizeDuration }}}} "
+            f"(threshold {_num(t.latency_p95_seconds)}s).",
+        ),
+        _alert(
+            "KServeInferenceErrorRateHigh",
+            errors,
+            5,
+            "critical",
+            f"inference error rate above {_num(t.error_rate_percent)}%",
+            f"{error_subject} answers {{{{ $value | humanize }}}}% of requests with 5xx "
+            f"(threshold {_num(t.error_rate_percent)}%).",
+        ),
+        _alert(
+            "KServeStorageInitializerFailing",
+            f'max by (namespace, pod) (max_over_time(kube_pod_init_container_status_waiting_reason{{namespace=~"{ns}", '
+            f'container="storage-initializer", reason=~"CrashLoopBackOff|ErrImagePull|ImagePullBackOff|CreateContainerConfigError"}}[{w}])) >= 1',
+            t.crashloop_minutes,
+            "critical",
+            "model download failing in {{ $labels.pod }}",
+            "The storage-initializer of {{ $labels.namespace }}/{{ $labels.pod }} cannot fetch the model "
+            "(check storageUri, the service account's IAM role and the storage-config secret).",
+        ),
+        _alert(
+            "KServePredictorCrashLooping",
+            f'max by (namespace, pod) (max_over_time(kube_pod_container_status_waiting_reason{{namespace=~"{ns}", '
+            f'container="kserve-container", reason="CrashLoopBackOff"}}[{w}])) >= 1',
+            t.crashloop_minutes,
+            "critical",
+            "model server crash-looping in {{ $labels.pod }}",
+            "The kserve-container of {{ $labels.namespace }}/{{ $labels.pod }} keeps crashing (model fails to load?).",
+        ),
+        _alert(
+            "KServeCanaryStuck",
+            canary,
+            t.canary_stuck_minutes,
+            "warning",
+            "canary rollout unchanged for more than " + f"{t.canary_stuck_minutes} minutes",
+            f"{subject} has split traffic between stable and canary for {t.canary_stuck_minutes} minutes; "
+            "promote or roll back.",
+        ),
+    ]
+    return rules
+
+
+class KServeMonitoring(Construct):
+    """PrometheusRule, the controller's ServiceMonitor and the model pods' PodMonitors."""
+
+    def __init__(self, scope: Construct, id: str, props: MonitoringProps) -> None:
+        super().__init__(scope, id)
+        self.props = props
+        labels = {"app.kubernetes.io/part-of": "kserve", **props.labels}
+        self.rule = api_object(
+            self,
+            {
+                "apiVersion": MONITORING_API,
+                "kind": "PrometheusRule",
+                "metadata": {"name": "kserve-alerts", "namespace": props.namespace, "labels": labels},
+                "spec": {"groups": [{"name": f"kserve.{props.environment}", "rules": alert_rules(props)}]},
+            },
+        )
+        # The controller serves metrics through kube-rbac-proxy on the named port "https" (8443).
+        self.controller_monitor = api_object(
+            self,
+            {
+                "apiVersion": MONITORING_API,
+                "kind": "ServiceMonitor",
+                "metadata": {"name": "kserve-controller-manager", "namespace": props.kserve_namespace, "labels": labels},
+                "spec": {
+                    "selector": {"matchLabels": {"control-plane": "kserve-controller-manager"}},
+                    "endpoints": [
+                        {
+                            "port": "https",
+                            "scheme": "https",
+                            "path": "/metrics",
+                            "bearerTokenFile": "/var/run/secrets/kubernetes.io/serviceaccount/token",
+                            "tlsConfig": {"insecureSkipVerify": True},
+                        }
+                    ],
+                },
+            },
+        )
+        self.pod_monitors = [self._pod_monitor(ns, labels) for ns in props.model_namespaces]
+
+    def _pod_monitor(self, namespace: str, labels: dict[str, str]):
+        endpoints: list[dict[str, Any]] = []
+        if self.props.serverless:
+            # queue-proxy's request metrics, on its named port.
+            endpoints.append({"port": "http-usermetric", "path": "/metrics", "interval": "30s"})
+        # KServe's Python model servers expose /metrics on the serving port.
+        endpoints.append({"portNumber": 8080, "path": "/metrics", "interval": "30s"})
+        return api_object(
+            self,
+            {
+                "apiVersion": MONITORING_API,
+                "kind": "PodMonitor",
+                "metadata": {"name": "kserve-models", "namespace": namespace, "labels": labels},
+                "spec": {
+                    "selector": {"matchExpressions": [{"key": "serving.kserve.io/inferenceservice", "operator": "Exists"}]},
+                    "podMetricsEndpoints": endpoints,
+                },
+            },
+        )
