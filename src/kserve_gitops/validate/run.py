@@ -9,17 +9,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import BinaryIO, Callable, Iterable, Sequence
 
 import yaml
 
-from ..errors import RenderError
-from ..inputs.config import Environment, PlatformConfig
+from ..errors import RenderError, UsageError
+from ..inputs.config import CONFIG_FILE, Environment, PlatformConfig, load_config
 from ..inputs.models import Model
-from ..inputs.yamlsrc import KubeLoader, format_json_path
+from ..inputs.yamlsrc import KubeLoader, format_json_path, positions_for
 from ..render.kustomize import find_renderer, render_many
 from ..results import ERROR, WARNING, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report
 from ..inputs.repo import load_inputs
+from .inputs import STDIN, FileObject, load_paths, stdin_positions
 from .schemas import CrdLibrary, SchemaSet
 from .sources import SourceMap, locate
 
@@ -101,7 +102,7 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
     rendered = render_many({env.name: _display(root / "overlays" / env.name) for env in envs}, renderer=renderer)
     sources = SourceMap(root, models)
     library = CrdLibrary(roots=[*options.schema_paths, *default_crd_roots(root)])
-    report = Report()
+    report = Report(fail_on_warn=options.fail_on_warn)
     for env in envs:
         objects = parse_rendered(rendered[env.name], environment=env.name, path=_display(root / "overlays" / env.name))
         for obj in objects:
@@ -110,6 +111,28 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
         result.models = sum(1 for m in models if env.name in m.environments)
         report.environments.append(result)
     return report
+
+
+def validate_paths(
+    paths: Sequence[str], options: ValidateOptions | None = None, *, root: Path = Path("."), stdin: BinaryIO | None = None
+) -> Report:
+    """``validate PATH...``: files, folders, kustomizations and stdin, as one result.
+
+    Versions come from the options, else from the one environment selected with ``-e`` (from
+    ``kserve-gitops.yaml``), else the newest bundled Kubernetes and KServe's unversioned CRD set.
+    """
+    options = options or ValidateOptions()
+    env = None
+    if options.environments:
+        if len(options.environments) != 1:
+            raise UsageError("with PATH arguments, -e/--env selects one environment (whose versions to check against)")
+        env = load_config(root / CONFIG_FILE).environment(options.environments[0])
+    loaded = load_paths(paths, stdin=stdin)
+    library = CrdLibrary(roots=[*options.schema_paths, *default_crd_roots(root)])
+    for obj in loaded.objects:
+        obj.environment = env.name if env else None
+    result = validate_objects(loaded.objects, env=env, options=options, library=library, name=env.name if env else "files")
+    return Report(environments=[result], fail_on_warn=options.fail_on_warn)
 
 
 def validate_objects(
@@ -132,11 +155,12 @@ def validate_objects(
     findings: list[Finding] = []
     for check_fn in CHECKS.values():
         findings.extend(check_fn(objects, ctx))
+    findings = sorted(set(findings), key=Finding.sort_key)
     return EnvironmentResult(name=name or (env.name if env else "files"), objects=len(objects), findings=findings)
 
 
 def finding_for(obj: LoadedObject, parts: list, *, rule: str, message: str, severity: str = ERROR, engine: str = "", hint: str = "") -> Finding:
-    path, line, col = locate(obj, parts)
+    path, line, col = _locate(obj, parts)
     return Finding(
         rule=rule,
         message=message,
@@ -152,33 +176,122 @@ def finding_for(obj: LoadedObject, parts: list, *, rule: str, message: str, seve
     )
 
 
+def _locate(obj: LoadedObject, parts: list) -> tuple[str, int, int]:
+    if isinstance(obj, FileObject) and obj.source is None:
+        positions = stdin_positions() if obj.path == STDIN else positions_for(obj.path)
+        if positions is None:
+            return (obj.path, obj.line, 1)
+        line, col, _ = positions.locate(obj.doc_index, [*obj.prefix, *parts])
+        return (obj.path, line, col)
+    if obj.source and obj.source_doc_index and not obj.extra_sources:
+        line, col, _ = positions_for(obj.source).locate(obj.source_doc_index, parts)
+        return (obj.source, line, col)
+    return locate(obj, parts)
+
+
 @check("schema")
 def schema_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     if ctx.schema_set is None:
         return
+    schema_set = ctx.schema_set
+    checkable: list[LoadedObject] = []
     for obj in objects:
         data = obj.data
         if not isinstance(data, dict) or not data.get("apiVersion") or not data.get("kind"):
             yield finding_for(obj, [], rule="object-malformed", message="object has no apiVersion or kind", engine="schema")
             continue
+        if not isinstance(data["apiVersion"], str) or not isinstance(data["kind"], str):
+            yield finding_for(obj, ["kind"], rule="object-malformed", message="apiVersion and kind must be strings", engine="schema")
+            continue
         kind = data["kind"]
         if kind in ctx.options.skip_kinds:
             continue
-        validator = ctx.schema_set.validator_for(data["apiVersion"], kind)
-        if validator is None:
-            yield finding_for(
-                obj,
-                ["kind"],
-                rule="schema-missing",
-                message=f"no schema for {kind} ({data['apiVersion']})",
-                severity=WARNING if ctx.options.ignore_missing_schemas else ERROR,
-                engine="schema",
-                hint="add its CRD with 'kserve-gitops schemas import', pass --schemas DIR, or --ignore-missing-schemas",
-            )
+        if schema_set.schema_for(data["apiVersion"], kind) is None:
+            yield _missing_schema(obj, ctx)
             continue
-        for error in validator.iter_errors(data):
-            parts = list(error.instance_path)
-            yield finding_for(obj, parts, rule="schema", message=error.message, engine="schema")
+        checkable.append(obj)
+    if ctx.options.schema_engine == "kubeconform":
+        yield from _kubeconform_findings(checkable, ctx)
+    elif ctx.options.schema_engine == "builtin":
+        for obj in checkable:
+            validator = schema_set.validator_for(obj.data["apiVersion"], obj.data["kind"])
+            if validator.is_valid(obj.data):  # the fast path: most objects are valid
+                continue
+            for error in validator.iter_errors(obj.data):
+                yield finding_for(obj, list(error.instance_path), rule="schema", message=error.message, engine="schema")
+    else:
+        raise UsageError(f"unknown schema engine {ctx.options.schema_engine!r}", hint="use builtin or kubeconform")
+    if ctx.options.strict:
+        yield from duplicate_key_findings(objects)
+
+
+def _missing_schema(obj: LoadedObject, ctx: CheckContext, engine: str = "schema") -> Finding:
+    data = obj.data
+    return finding_for(
+        obj,
+        ["kind"],
+        rule="schema-missing",
+        message=f"no schema for {data['kind']} ({data['apiVersion']})",
+        severity=WARNING if ctx.options.ignore_missing_schemas else ERROR,
+        engine=engine,
+        hint="add its CRD with 'kserve-gitops schemas import', pass --schemas DIR, or --ignore-missing-schemas",
+    )
+
+
+def _kubeconform_findings(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
+    from .kubeconform import error_parts, is_missing_schema, run_kubeconform
+
+    if not objects:
+        return
+    assert ctx.schema_set is not None
+    results = run_kubeconform(objects, ctx.schema_set)
+    for index, resource in sorted(results.items()):
+        obj = objects[index]
+        status = resource.get("status")
+        if is_missing_schema(resource):
+            yield _missing_schema(obj, ctx, engine="kubeconform")
+        elif status == "statusInvalid":
+            errors = resource.get("validationErrors") or [{"path": "", "msg": resource.get("msg", "invalid")}]
+            for error in errors:
+                yield finding_for(obj, error_parts(error), rule="schema", message=str(error.get("msg")), engine="kubeconform")
+        elif status == "statusError":
+            yield finding_for(obj, [], rule="schema", message=str(resource.get("msg")), engine="kubeconform")
+
+
+def duplicate_key_findings(objects: list[LoadedObject]) -> Iterable[Finding]:
+    """--strict: a key twice in one mapping (YAML keeps the last one silently; the API server rejects it)."""
+    seen: set[tuple[str, int, int]] = set()
+    for obj in objects:
+        if isinstance(obj, FileObject) and obj.source is None:
+            positions = stdin_positions() if obj.path == STDIN else positions_for(obj.path)
+            candidates = [(obj.path, positions, obj.doc_index, obj.prefix)]
+        else:
+            sources = [s for s in (obj.source, *obj.extra_sources) if s]
+            doc = obj.source_doc_index if len(sources) == 1 else 0
+            candidates = [(s, positions_for(s), doc, ()) for s in sources]
+        for path, positions, doc_index, prefix in candidates:
+            if positions is None:
+                continue
+            wanted = format_json_path(list(prefix))
+            for dup_doc, key_path, line, col in positions.duplicate_keys():
+                if dup_doc != doc_index or (wanted and not key_path.startswith(wanted + ".")):
+                    continue
+                if (path, line, col) in seen:
+                    continue
+                seen.add((path, line, col))
+                key_path = key_path[len(wanted) + 1 :] if wanted else key_path
+                yield Finding(
+                    rule="duplicate-key",
+                    message=f"key '{key_path.rsplit('.', 1)[-1]}' appears twice in one mapping; YAML keeps the last one silently",
+                    path=path,
+                    line=line,
+                    column=col,
+                    json_path=key_path,
+                    object=ObjectRef.of(obj.data),
+                    environment=obj.environment or "",
+                    engine="schema",
+                    hint="remove one of the two keys",
+                )
 
 
 def _display(path: Path) -> str:
@@ -190,3 +303,7 @@ def _display(path: Path) -> str:
 
 def models_by_environment(config: PlatformConfig, models: list[Model]) -> dict[str, list[str]]:
     return {env: [m.name for m in models if env in m.environments] for env in config.promotion_order}
+
+
+# KServe-aware checks register themselves on import; after the schema check so it runs first.
+from . import kserve_checks  # noqa: E402,F401
