@@ -1,0 +1,105 @@
+"""NetworkPolicies and Istio security: golden output, schema validity, environment-specific behaviour."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import assert_golden
+from observability_helpers import GOLDEN, objects_in, repo_inputs, schema_errors, synth_component_files, with_environment
+
+
+def by_name(objects):
+    return {(o["kind"], o["metadata"]["namespace"], o["metadata"]["name"]): o for o in objects}
+
+
+def test_golden(update_golden):
+    files = synth_component_files(["network", "istio"])
+    assert_golden(files, GOLDEN / "network", update_golden)
+
+
+@pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
+def test_every_object_is_schema_valid(env_name):
+    config, _ = repo_inputs()
+    files = synth_component_files(["network", "istio"])
+    objects = objects_in(files, f"charts/network/{env_name}/") + objects_in(files, f"charts/istio/{env_name}/")
+    assert objects
+    assert schema_errors(objects, config.environments[env_name]) == []
+
+
+def test_default_deny_and_allow_list_in_serverless():
+    objects = by_name(objects_in(synth_component_files(["network"]), "charts/network/staging/"))
+    deny = objects[("NetworkPolicy", "models-staging", "default-deny-all")]["spec"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    gateway = objects[("NetworkPolicy", "models-staging", "allow-ingress-gateway")]["spec"]["ingress"][0]
+    assert gateway["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-system"}}}]
+    assert [p["port"] for p in gateway["ports"]] == [8012, 8013]
+    knative = objects[("NetworkPolicy", "models-staging", "allow-knative-system")]["spec"]["ingress"][0]["from"][0]
+    assert knative["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "knative-serving"}
+    assert knative["podSelector"]["matchExpressions"][0]["values"] == ["activator", "autoscaler"]
+    dns = objects[("NetworkPolicy", "models-staging", "allow-dns-egress")]["spec"]["egress"][0]
+    assert {(p["port"], p["protocol"]) for p in dns["ports"]} == {(53, "UDP"), (53, "TCP")}
+    storage = objects[("NetworkPolicy", "models-staging", "allow-object-storage-egress")]["spec"]["egress"][0]
+    assert storage["ports"] == [{"port": 443, "protocol": "TCP"}]
+    to_predictor = objects[("NetworkPolicy", "models-staging", "allow-transformer-to-predictor")]["spec"]
+    assert to_predictor["podSelector"] == {"matchLabels": {"component": "predictor"}}
+    scrape = objects[("NetworkPolicy", "models-staging", "allow-prometheus-scrape")]["spec"]["ingress"][0]
+    assert scrape["from"][0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "monitoring"}
+
+
+def test_raw_deployment_omits_knative_and_istio():
+    files = synth_component_files(["network", "istio"], prefixes=("charts/", "overlays/"))
+    prod = by_name(objects_in(files, "charts/network/prod/"))
+    names = {name for (_, _, name) in prod}
+    assert "allow-knative-system" not in names and "allow-istio-egress" not in names
+    gateway = prod[("NetworkPolicy", "models-prod", "allow-ingress-gateway")]["spec"]["ingress"][0]
+    assert gateway["from"][0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "ingress-nginx"}
+    assert [p["port"] for p in gateway["ports"]] == [8080, 8081]
+    assert not any(p.startswith("charts/istio/prod/") for p in files)
+    assert b"charts/istio" not in files["overlays/prod/kustomization.yaml"]
+    assert b"../../charts/istio/staging" in files["overlays/staging/kustomization.yaml"]
+
+
+def test_serverless_gets_strict_mtls_and_caller_allow_list():
+    objects = by_name(objects_in(synth_component_files(["istio"]), "charts/istio/dev/"))
+    assert objects[("PeerAuthentication", "models-dev", "default")]["spec"] == {"mtls": {"mode": "STRICT"}}
+    allow = objects[("AuthorizationPolicy", "models-dev", "allow-platform-callers")]["spec"]
+    assert allow["action"] == "ALLOW"
+    assert allow["rules"][0]["from"][0]["source"]["namespaces"] == ["istio-system", "knative-serving", "models-dev", "monitoring"]
+
+
+def test_jwt_only_when_configured():
+    files = synth_component_files(["istio"])
+    dev_kinds = {o["kind"] for o in objects_in(files, "charts/istio/dev/")}
+    assert "RequestAuthentication" not in dev_kinds  # dev sets no auth.jwt
+    staging = by_name(objects_in(files, "charts/istio/staging/"))
+    request_auth = staging[("RequestAuthentication", "istio-system", "inference-jwt")]["spec"]
+    assert request_auth["jwtRules"][0] == {
+        "issuer": "https://auth.acme.example",
+        "jwksUri": "https://auth.acme.example/.well-known/jwks.json",
+        "forwardOriginalToken": True,
+    }
+    deny = staging[("AuthorizationPolicy", "istio-system", "require-inference-jwt")]["spec"]
+    assert deny["action"] == "DENY"
+    assert deny["rules"][0]["from"] == [{"source": {"notRequestPrincipals": ["*"]}}]
+    assert deny["rules"][0]["to"][0]["operation"]["hosts"] == ["*.staging.ml.acme.example", "*.staging.ml.acme.example:*"]
+
+
+def test_jwt_added_to_dev_when_dev_configures_it_and_fails_closed_without_domain():
+    config, _ = repo_inputs()
+    changed = with_environment(
+        config, "dev", jwt={"issuer": "https://id.example", "jwksUri": "https://id.example/jwks"}, ingress_domain=""
+    )
+    objects = by_name(objects_in(synth_component_files(["istio"], config=changed), "charts/istio/dev/"))
+    assert objects[("RequestAuthentication", "istio-system", "inference-jwt")]["spec"]["jwtRules"][0]["issuer"] == "https://id.example"
+    hosts = objects[("AuthorizationPolicy", "istio-system", "require-inference-jwt")]["spec"]["rules"][0]["to"][0]["operation"]["hosts"]
+    assert hosts == ["*"]
+
+
+def test_every_model_namespace_gets_policies():
+    config, _ = repo_inputs()
+    changed = with_environment(config, "dev", namespaces=("models-dev", "models-dev-gpu"))
+    files = synth_component_files(["network", "istio"], config=changed)
+    namespaces = {o["metadata"]["namespace"] for o in objects_in(files, "charts/network/dev/")}
+    assert namespaces == {"models-dev", "models-dev-gpu"}
+    peer = [o for o in objects_in(files, "charts/istio/dev/") if o["kind"] == "PeerAuthentication"]
+    assert sorted(o["metadata"]["namespace"] for o in peer) == ["models-dev", "models-dev-gpu"]
