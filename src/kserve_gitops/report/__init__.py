@@ -1,0 +1,37 @@
+"""Reporters: one module per ``-o`` format, all writing a ``Report`` to a text stream.
+
+``REPORTERS`` maps the ``-o`` name to a function ``(report, stream, options) -> None``. Reporters never
+decide the exit code (``Report.exit_code()`` does) and never touch anything but the stream they are given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, TextIO
+
+from ..results import Report
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    color: bool = False  # text only, and only when the stream is a terminal
+    summary: bool = False  # text: the summary table only, no line per finding
+    verbose: bool = False  # text: hints and the engine that found each finding
+
+
+Reporter = Callable[[Report, TextIO, ReportOptions], None]
+
+
+def _registry() -> dict[str, Reporter]:
+    from . import github, json_report, junit, sarif, text
+
+    return {
+        "text": text.write,
+        "json": json_report.write,
+        "junit": junit.write,
+        "sarif": sarif.write,
+        "github": github.write,
+    }
+
+
+REPORTERS: dict[str, Reporter] = _registry()

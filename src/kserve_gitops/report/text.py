@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TextIO
+
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..results import ERROR, WARNING, Report
 
+if TYPE_CHECKING:
+    from . import ReportOptions
+
 STYLE = {ERROR: "red", WARNING: "yellow"}
 
 
-def print_report(report: Report, console: Console) -> None:
+def print_report(report: Report, console: Console, *, verbose: bool = False) -> None:
     for f in report.findings:
         where = f.location()
         obj = f" {f.object}" if f.object.kind else ""
         env = f"[{f.environment}] " if f.environment else ""
         field = f" {f.json_path}:" if f.json_path else ""
         console.print(
-            f"{where}: [{STYLE.get(f.severity, 'dim')}]{f.severity}[/] {env}{obj.strip()}{field} {f.message} ({f.rule})",
+            f"{escape(where)}: [{STYLE.get(f.severity, 'dim')}]{f.severity}[/] {escape(env)}{escape(obj.strip())}"
+            f"{escape(field)} {escape(f.message)} ({escape(f.rule)})",
             markup=True,
             highlight=False,
         )
+        if verbose and f.hint:
+            console.print(f"  hint: {f.hint}", markup=False, highlight=False)
+    _print_table(report, console)
+
+
+def _print_table(report: Report, console: Console) -> None:
     table = Table(title=None, show_edge=False)
     for column in ("environment", "objects", "models", "errors", "warnings", "verdict"):
         table.add_column(column, justify="right" if column not in ("environment", "verdict") else "left")
@@ -35,3 +48,19 @@ def print_report(report: Report, console: Console) -> None:
             f"[green]{verdict}[/]" if verdict == "pass" else f"[red]{verdict}[/]",
         )
     console.print(table)
+
+
+def write(report: Report, stream: TextIO, options: "ReportOptions") -> None:
+    """``-o text``: colour only when ``options.color`` (the CLI sets it when stdout is a terminal)."""
+    console = Console(
+        file=stream,
+        highlight=False,
+        soft_wrap=True,
+        force_terminal=options.color,
+        no_color=not options.color,
+        color_system="standard" if options.color else None,
+    )
+    if options.summary:
+        _print_table(report, console)
+        return
+    print_report(report, console, verbose=options.verbose)

@@ -26,7 +26,7 @@ import ipaddress
 import re
 from typing import Any, Iterable, Iterator
 
-from ..results import ERROR, WARNING, Finding, LoadedObject
+from ..results import WARNING, Finding, LoadedObject
 from .run import CheckContext, check, finding_for
 
 GROUP = "serving.kserve.io"
@@ -38,6 +38,19 @@ FRAMEWORKS = ("sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "
 RAW_MODES = ("RawDeployment", "Standard")  # KServe renamed RawDeployment to Standard in newer releases
 DEPLOYMENT_MODE = "serving.kserve.io/deploymentMode"
 BUILTIN_CONTAINER = "kserve-container"
+
+RULE_DESCRIPTIONS = {
+    "KSV001": "The predictor's modelFormat/protocolVersion has no matching (Cluster)ServingRuntime.",
+    "KSV002": "A pre-v1beta1 form (v1alpha2, spec.default, object spec.canary, per-framework predictor).",
+    "KSV003": "A field the environment's KServe version does not have.",
+    "KSV004": "canaryTrafficPercent has no effect in RawDeployment mode.",
+    "KSV005": "minReplicas: 0 is not possible in RawDeployment mode.",
+    "KSV006": "The transformer's predictor host points outside the cluster.",
+    "KSV007": "A container name other than kserve-container on a built-in predictor.",
+    "KSV008": "An object name or namespace the API server would reject.",
+    "KSV009": "A label key or value the API server would reject.",
+    "KSV010": "An annotation key the API server would reject.",
+}
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -462,4 +475,3 @@ def _get(data: Any, path: list[Any]) -> Any:
     return data
 
 
-__all__ = ["unknown_fields", "name_problem", "qualified_name_problem", "label_value_problem", "ERROR"]
