@@ -51,6 +51,7 @@ class Environment:
     alerts: dict[str, Any] = field(default_factory=dict)
     require_image_digests: bool = False
     allowed_registries: tuple[str, ...] = ()
+    image_digests: dict[str, str] = field(default_factory=dict)
     jwt: dict[str, str] | None = None
     automated_sync: bool = True
     argocd_project: str = ""
@@ -209,6 +210,7 @@ def _environment(name: str, env: dict[str, Any]) -> Environment:
         alerts=env.get("alerts") or {},
         require_image_digests=bool(images.get("requireDigests", False)),
         allowed_registries=tuple(images.get("allowedRegistries") or ()),
+        image_digests=dict(images.get("digests") or {}),
         jwt=(env.get("auth") or {}).get("jwt"),
         automated_sync=bool(argocd.get("automatedSync", True)),
         argocd_project=argocd.get("project", ""),

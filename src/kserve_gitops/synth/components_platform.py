@@ -1,1 +1,212 @@
-"""(placeholder: platform components register here with @component)."""
+"""Platform components: serving runtimes, model namespaces and identity, the KServe install and ArgoCD.
+
+Where each lands:
+
+- ``charts/runtimes/<kserve-version>`` (tags) or ``charts/runtimes/<kserve-version>-<env>`` (an environment
+  that requires digests gets its own, pinned with its digests) — included in ``overlays/<env>``.
+- ``charts/identity/<env>`` — namespaces, storage-config, ServiceAccount, RBAC; included in ``overlays/<env>``.
+- ``charts/argocd`` (AppProject, ApplicationSet), ``charts/install/<env>`` (the install Applications) —
+  control-plane objects for the ArgoCD cluster, combined in ``overlays/argocd`` and never in an environment.
+- ``charts/knative-serving/<env>`` (Serverless environments) — synced by that environment's
+  ``knative-serving`` Application, not included in any overlay.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, TypeVar
+
+from ..constructs.argocd import (
+    ApplicationSetProps,
+    AppProject,
+    EnvironmentElement,
+    EnvironmentsApplicationSet,
+    ProjectProps,
+)
+from ..constructs.identity import IdentityProps, ModelNamespace
+from ..constructs.install import (
+    CERT_MANAGER,
+    ISTIO_REPO,
+    KNATIVE_OPERATOR,
+    KSERVE_CHART_REPO,
+    InstallProps,
+    KnativeServing,
+    KServeInstall,
+    knative_serving_base,
+)
+from ..constructs.kustomize import KustomizeOverlay, construct_id
+from ..constructs.runtimes import ServingRuntimes
+from ..errors import SynthError
+from ..inputs.config import Environment
+from ..inputs.yamlsrc import positions_for
+from .app import SynthContext, component
+
+ARGOCD_OVERLAY = "overlays/argocd"
+# Namespaces the platform's Applications deploy into besides the model namespaces.
+PLATFORM_NAMESPACES = ("cert-manager", "istio-system", "knative-operator", "knative-serving", "kserve", "monitoring")
+
+T = TypeVar("T")
+
+
+def _located(ctx: SynthContext, env: Environment, parts: list, build: Callable[[], T]) -> T:
+    """Run ``build``; a SynthError without a place gets the environment's place in kserve-gitops.yaml."""
+    try:
+        return build()
+    except SynthError as err:
+        if err.path:
+            raise
+        path = str(ctx.config.path)
+        line, col, found = positions_for(path).locate(0, ["environments", env.name, *parts])
+        raise SynthError(
+            err.message,
+            path=path,
+            line=line,
+            column=col,
+            field=err.field or ".".join(["environments", env.name, *map(str, parts)]),
+            hint=err.hint,
+        ) from None
+
+
+def runtimes_base_path(env: Environment) -> str:
+    if env.require_image_digests:
+        return f"runtimes/{env.kserve_version}-{env.name}"
+    return f"runtimes/{env.kserve_version}"
+
+
+@component("runtimes")
+def runtimes(ctx: SynthContext) -> None:
+    """The platform's ClusterServingRuntimes, one base per KServe version (per environment when pinned by digest)."""
+    built: set[str] = set()
+    for env in ctx.environments:
+        path = runtimes_base_path(env)
+        if path not in built:
+            built.add(path)
+            base = ctx.base(path)
+            _located(
+                ctx,
+                env,
+                ["images"] if env.require_image_digests else ["kserve", "version"],
+                lambda: ServingRuntimes(
+                    base,
+                    "runtimes",
+                    kserve_version=env.kserve_version,
+                    digests=env.image_digests,
+                    require_digests=env.require_image_digests,
+                    environment=env.name,
+                ),
+            )
+        ctx.include(env.name, ctx.base(path))
+
+
+def identity_props(env: Environment, namespace: str) -> IdentityProps:
+    return IdentityProps(
+        namespace=namespace,
+        serverless=env.serverless,
+        bucket=env.bucket,
+        region=env.region,
+        endpoint=env.storage_endpoint,
+        service_account=env.service_account,
+        role_arn=env.model_role_arn,
+    )
+
+
+@component("identity")
+def identity(ctx: SynthContext) -> None:
+    """Per environment: each model namespace with its storage-config, IRSA ServiceAccount and deployer RBAC."""
+    for env in ctx.environments:
+        base = ctx.base(f"identity/{env.name}")
+        for namespace in env.namespaces:
+            ModelNamespace(base, construct_id(namespace), props=identity_props(env, namespace))
+        ctx.include(env.name, base)
+
+
+def project_name(ctx: SynthContext, env: Environment) -> str:
+    return env.argocd_project or ctx.config.project
+
+
+def install_props(ctx: SynthContext, env: Environment) -> InstallProps:
+    return InstallProps(
+        environment=env.name,
+        name_prefix=f"{ctx.config.project}-{env.name}",
+        project=project_name(ctx, env),
+        server=env.cluster_server,
+        kserve_version=env.kserve_version,
+        serverless=env.serverless,
+        automated=env.automated_sync,
+        repo_url=ctx.config.repo_url,
+        revision=ctx.config.repo_revision,
+        ingress_domain=env.ingress_domain,
+        ingress_gateway=env.ingress_gateway,
+        s3_endpoint=env.storage_endpoint,
+        s3_region=env.region,
+        image_digests=env.image_digests,
+        require_digests=env.require_image_digests,
+    )
+
+
+@component("argocd")
+def argocd(ctx: SynthContext) -> None:
+    """AppProject + ApplicationSet in ``charts/argocd``, the install Applications per environment in
+    ``charts/install/<env>``, all combined in ``overlays/argocd`` for the ArgoCD cluster."""
+    if "argocd" in ctx.config.environments:
+        line, col, _ = positions_for(str(ctx.config.path)).locate(0, ["environments", "argocd"])
+        raise SynthError(
+            "an environment may not be called 'argocd': overlays/argocd holds the ArgoCD control-plane objects",
+            path=str(ctx.config.path),
+            line=line,
+            column=col,
+            field="environments.argocd",
+        )
+    if not ctx.config.repo_url:
+        raise SynthError(
+            "ArgoCD needs the git URL it reads overlays from",
+            path=str(ctx.config.path),
+            field="repository.url",
+            hint="add 'repository: {url: https://..., revision: main}' to kserve-gitops.yaml",
+        )
+    overlay = KustomizeOverlay(ctx.app, ARGOCD_OVERLAY)
+    control = ctx.base("argocd")
+    overlay.add_resource(control.output_dir)
+
+    projects: dict[str, list[tuple[str, str]]] = {}
+    for env in ctx.environments:
+        destinations = projects.setdefault(project_name(ctx, env), [])
+        for namespace in (*env.namespaces, *PLATFORM_NAMESPACES):
+            destinations.append((env.cluster_server, namespace))
+        install = ctx.base(f"install/{env.name}")
+        _located(ctx, env, ["images"], lambda: KServeInstall(install, "install", props=install_props(ctx, env)))
+        overlay.add_resource(install.output_dir)
+        if env.serverless:
+            KnativeServing(ctx.base(knative_serving_base(env.name)), "knative-serving", domain=env.ingress_domain)
+
+    chart_repos = [CERT_MANAGER.repo_url, ISTIO_REPO, KNATIVE_OPERATOR.repo_url, KSERVE_CHART_REPO]
+    for name, destinations in sorted(projects.items()):
+        AppProject(
+            control,
+            construct_id(f"project-{name}"),
+            props=ProjectProps(
+                name=name,
+                source_repos=[ctx.config.repo_url, *chart_repos],
+                destinations=destinations,
+                description=f"KServe platform {ctx.config.project}: install, runtimes and models of every environment",
+            ),
+        )
+    EnvironmentsApplicationSet(
+        control,
+        "environments",
+        props=ApplicationSetProps(
+            name=f"{ctx.config.project}-environments",
+            prefix=ctx.config.project,
+            repo_url=ctx.config.repo_url,
+            revision=ctx.config.repo_revision,
+            elements=[
+                EnvironmentElement(
+                    env=env.name,
+                    cluster=env.cluster_name,
+                    server=env.cluster_server,
+                    project=project_name(ctx, env),
+                    automated_sync=env.automated_sync,
+                )
+                for env in ctx.environments
+            ],
+        ),
+    )
