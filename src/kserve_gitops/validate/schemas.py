@@ -385,8 +385,11 @@ class SchemaSet:
         self.crd_files = [Path(p) for p in crd_files]
         self._crd_schemas: dict[tuple[str, str], dict[str, Any]] = {}
         self._crd_source: dict[tuple[str, str], tuple[Path, str]] = {}
+        # First wins: --schemas, then the repo's schemas/, then the shared folder (default_crd_roots order).
         for path in self.crd_files:
             for key, schema, digest in _schemas_of_file(path, strict):
+                if key in self._crd_schemas:
+                    continue
                 self._crd_schemas[key] = schema
                 self._crd_source[key] = (path, digest)
 
@@ -452,3 +455,103 @@ def _schemas_of_file(path: Path, strict: bool) -> list[tuple[tuple[str, str], di
         return [(k, v, digest) for k, v in json_schema_file(path, data).items()]
     digest, schemas = crd_file_entry(path, strict)
     return [(k, v, digest) for k, v in schemas.items()]
+
+
+# --- the repo's schemas/ folder: import and fetch ------------------------------------------------------
+
+KSERVE_GROUP = "serving.kserve.io"
+KSERVE_RELEASE = re.compile(r"^v\d+\.\d+\.\d+(-rc\d+)?$")
+KSERVE_CRD_PLURALS = ("inferenceservices", "servingruntimes", "clusterservingruntimes", "trainedmodels", "inferencegraphs")
+KSERVE_RAW_URL = "https://raw.githubusercontent.com/kserve/kserve/{version}/config/crd/full/serving.kserve.io_{plural}.yaml"
+# What a live cluster adds to a CRD that says nothing about its schema.
+_VOLATILE_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink")
+
+
+def import_destination(crd: dict[str, Any], *, kserve_version: str | None) -> Path:
+    """Where a CRD goes under ``schemas/``, laid out like ``../shared/crds``."""
+    spec = crd.get("spec") or {}
+    group = str(spec.get("group") or "")
+    plural = str((spec.get("names") or {}).get("plural") or "").lower()
+    if not group or not plural or not re.fullmatch(r"[a-z0-9.-]+", group + plural):
+        raise SchemaLoadError("a CustomResourceDefinition without a valid spec.group and spec.names.plural")
+    name = f"{group}_{plural}.yaml"
+    if group == KSERVE_GROUP:
+        return Path("kserve", kserve_version, name) if kserve_version else Path("kserve", name)
+    return Path(group, name)
+
+
+def clean_crd(crd: dict[str, Any]) -> dict[str, Any]:
+    crd = copy.deepcopy(crd)
+    crd.pop("status", None)
+    meta = crd.get("metadata") or {}
+    for key in _VOLATILE_METADATA:
+        meta.pop(key, None)
+    annotations = meta.get("annotations") or {}
+    annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+    if not annotations:
+        meta.pop("annotations", None)
+    return crd
+
+
+def import_crds(text: str, dest_root: Path, *, source: str, kserve_version: str | None = None) -> list[Path]:
+    """Write every CRD in a YAML stream (a file, ``kubectl get crd -o yaml``) under ``dest_root``."""
+    if kserve_version is not None and kserve_version != "main" and not KSERVE_RELEASE.match(kserve_version):
+        raise UsageError(f"--kserve-version {kserve_version!r} is not a release like v0.14.1")
+    try:
+        docs = list(yaml.load_all(text, Loader=KubeLoader))
+    except yaml.YAMLError as exc:
+        from ..errors import YamlError
+
+        raise YamlError(f"invalid YAML: {exc}", path=source) from None
+    crds = []
+    todo = list(docs)
+    while todo:
+        doc = todo.pop(0)
+        if isinstance(doc, dict) and doc.get("kind") == "List":
+            todo.extend(doc.get("items") or [])
+        elif isinstance(doc, dict) and doc.get("kind") == CRD_KIND:
+            crds.append(doc)
+    if not crds:
+        raise UsageError(f"{source}: no CustomResourceDefinition found", hint="pipe 'kubectl get crd -o yaml' or a CRD file")
+    written = []
+    for crd in crds:
+        crd_to_schemas(crd)  # refuse a CRD we could not convert before writing anything
+    for crd in crds:
+        target = dest_root / import_destination(crd, kserve_version=kserve_version if kserve_version != "main" else None)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        body = yaml.safe_dump(clean_crd(crd), sort_keys=False, default_flow_style=False)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_text(f"# Imported by 'kserve-gitops schemas import' from {source}.\n{body}", encoding="utf-8")
+        os.replace(tmp, target)
+        written.append(target)
+    return sorted(written)
+
+
+def kserve_crd_urls(version: str) -> list[str]:
+    """The upstream CRD files of one KServe release (GitHub raw URLs)."""
+    if not KSERVE_RELEASE.match(version):
+        raise UsageError(f"KServe version {version!r} is not a release like v0.14.1", hint="tags look like v0.14.1")
+    return [KSERVE_RAW_URL.format(version=version, plural=p) for p in KSERVE_CRD_PLURALS]
+
+
+def fetch_kserve_crds(version: str, dest_root: Path, *, timeout: float = 30) -> list[Path]:
+    """Download one KServe release's CRDs into ``dest_root/kserve/<version>/`` (the only networked code)."""
+    import urllib.error
+    import urllib.request
+
+    from ..errors import EnvironmentProblem
+
+    urls = kserve_crd_urls(version)
+    if os.environ.get("KSERVE_GITOPS_OFFLINE"):
+        raise EnvironmentProblem("KSERVE_GITOPS_OFFLINE is set: 'schemas fetch' needs the network", hint="unset it, or use 'schemas import'")
+    texts = []
+    for url in urls:
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - fixed https host
+                texts.append((url, response.read().decode("utf-8")))
+        except (urllib.error.URLError, OSError, UnicodeDecodeError) as exc:
+            raise EnvironmentProblem(f"cannot download {url}: {exc}", hint="check the network, or use 'schemas import'") from None
+    written = []
+    for url, text in texts:
+        written.extend(import_crds(text, dest_root, source=url, kserve_version=version))
+    return written
