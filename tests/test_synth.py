@@ -30,14 +30,14 @@ def test_basic_repo_matches_golden_files(basic_repo: Path, update_golden: bool) 
 def test_environment_patch_applies_platform_defaults(basic_repo: Path) -> None:
     config = load_config(basic_repo / "kserve-gitops.yaml")
     files = synthesize(config, load_models(config, basic_repo))
-    prod = yaml.safe_load(files["overlays/prod/namespaces/ml-prod/patches/inferenceservice-iris.yaml"])
+    prod = yaml.safe_load(files["overlays/prod/models/iris/patches/inferenceservice-iris.yaml"])
     predictor = prod["spec"]["predictor"]
     assert prod["metadata"]["annotations"]["serving.kserve.io/deploymentMode"] == "RawDeployment"
     assert prod["metadata"]["annotations"]["team.example/pager"] == "iris-oncall"
     assert predictor["serviceAccountName"] == "model-reader"  # s3:// model -> IRSA account
     assert predictor["minReplicas"] == 2
     assert predictor["model"]["storageUri"] == "s3://models-prod/iris/v1"
-    dev = yaml.safe_load(files["overlays/dev/namespaces/ml-dev/patches/inferenceservice-only-dev.yaml"])
+    dev = yaml.safe_load(files["overlays/dev/models/only-dev/patches/inferenceservice-only-dev.yaml"])
     assert "serviceAccountName" not in dev["spec"]["predictor"]  # gs:// model: no IRSA account
     assert "resources" not in dev["spec"]["predictor"].get("model", {})  # the model's own resources stand
     # a model limited to dev is not in prod at all
@@ -69,7 +69,7 @@ def test_check_reports_drift_after_a_model_edit(example_repo: Path, cli) -> None
     model.write_text(model.read_text().replace("minReplicas: 2", "minReplicas: 3"))
     result = cli("synth", "--check")
     assert result.exit_code == 1
-    assert "overlays/prod/namespaces/models-prod/patches/inferenceservice-sklearn-iris.yaml" in result.output
+    assert "overlays/prod/models/sklearn-iris/patches/inferenceservice-sklearn-iris.yaml" in result.output
     before = tree_bytes(example_repo)
     assert before == tree_bytes(example_repo)  # --check wrote nothing
     assert cli("synth").exit_code == 0

@@ -10,7 +10,7 @@ from ..constructs.kustomize import KustomizeOverlay
 from ..constructs.models import NAMESPACE_ANNOTATION, environment_patch, model_namespace
 from ..errors import SynthError
 from ..inputs.yamlsrc import positions_for
-from .app import ENVIRONMENT_LABEL, SynthContext, component
+from .app import SynthContext, component
 
 
 @component("models")
@@ -41,15 +41,15 @@ def models(ctx: SynthContext) -> None:
                 )
             by_namespace[namespace].append(model)
         for namespace in sorted(by_namespace):
-            overlay = KustomizeOverlay(
-                ctx.app,
-                f"overlays/{env.name}/namespaces/{namespace}",
-                namespace=namespace,
-                labels={ENVIRONMENT_LABEL: env.name},
-            )
+            # One small kustomization per model and environment: kustomize applies patches against every
+            # resource of a kustomization, so one folder of 1,000 patched models renders in quadratic time.
+            overlay = KustomizeOverlay(ctx.app, f"overlays/{env.name}/namespaces/{namespace}", namespace=namespace)
             for model in by_namespace[namespace]:
-                overlay.add_resource(bases[model.name].output_dir)
-                overlay.add_patch(environment_patch(model, env))
+                model_overlay = KustomizeOverlay(
+                    ctx.app, f"overlays/{env.name}/models/{model.name}", resources=[bases[model.name].output_dir]
+                )
+                model_overlay.add_patch(environment_patch(model, env))
+                overlay.add_resource(model_overlay.output_dir)
             ctx.include(env.name, overlay)
 
 

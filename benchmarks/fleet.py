@@ -1,0 +1,104 @@
+"""Generate a synthetic platform repo: N models over E environments, a realistic mix of model kinds.
+
+Used by the fleet benchmark and by tests (small N). Deterministic for a given (N, E, seed).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import yaml
+
+KINDS = ("sklearn", "xgboost", "pytorch-canary", "transformer", "gpu")
+VERSIONS = ("v0.20.0", "v0.20.0", "v0.14.1")
+
+
+def environment(name: str, index: int) -> dict:
+    version = VERSIONS[index % len(VERSIONS)]
+    raw = version == "v0.14.1"
+    return {
+        "cluster": {"name": f"ml-{name}", "server": f"https://{name}.k8s.example"},
+        "kubernetesVersion": "1.32",
+        "kserve": {"version": version, "deploymentMode": "RawDeployment" if raw else "Serverless"},
+        "namespaces": [f"models-{name}"],
+        "ingress": {"domain": f"{name}.ml.example"},
+        "storage": {"bucket": f"models-{name}", "region": "eu-west-1"},
+        "iam": {"modelRoleArn": f"arn:aws:iam::{100000000000 + index}:role/models-{name}", "serviceAccount": "kserve-models"},
+        "limits": {
+            "defaultMinReplicas": 2 if raw else 1,
+            "defaultMaxReplicas": 4,
+            "maxReplicas": 10,
+            "maxResources": {"cpu": "16", "memory": "64Gi", "nvidia.com/gpu": 2},
+            "gpuBudget": 1000,
+        },
+    }
+
+
+def model(name: str, kind: str, rng: random.Random) -> dict:
+    resources = {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}}
+    fmt = {"sklearn": "sklearn", "xgboost": "xgboost", "pytorch-canary": "pytorch", "transformer": "pytorch", "gpu": "pytorch"}[kind]
+    predictor: dict = {
+        "model": {
+            "modelFormat": {"name": fmt},
+            "storageUri": f"s3://models-dev/{fmt}/{name}/v{rng.randint(1, 9)}",
+            "resources": resources,
+        }
+    }
+    if kind == "gpu":
+        predictor["model"]["resources"] = {
+            "requests": {"cpu": "2", "memory": "8Gi", "nvidia.com/gpu": "1"},
+            "limits": {"cpu": "4", "memory": "16Gi", "nvidia.com/gpu": "1"},
+        }
+        predictor["nodeSelector"] = {"nvidia.com/gpu.present": "true"}
+        predictor["tolerations"] = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    spec: dict = {"predictor": predictor}
+    if kind == "transformer":
+        spec["transformer"] = {
+            "containers": [
+                {
+                    "name": "kserve-container",
+                    "image": "ghcr.io/acme/transformer:1.0.0",
+                    "env": [{"name": "PREDICTOR_HOST", "value": f"{name}-predictor"}],
+                    "resources": resources,
+                }
+            ]
+        }
+    return {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": name, "labels": {"team": f"team-{rng.randint(1, 20)}", "owner": "bench"}},
+        "spec": spec,
+    }
+
+
+def generate(root: Path, models: int, environments: int = 3, *, seed: int = 1) -> Path:
+    rng = random.Random(seed)
+    names = ["dev", "staging", "prod", "qa", "perf", "eu", "us"][:environments]
+    config = {
+        "apiVersion": "kserve-gitops.io/v1alpha1",
+        "kind": "Platform",
+        "project": "bench",
+        "repository": {"url": "https://git.example/bench.git"},
+        "environments": {name: environment(name, i) for i, name in enumerate(names)},
+    }
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "kserve-gitops.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    for i in range(models):
+        kind = KINDS[i % len(KINDS)]
+        name = f"{kind.split('-')[0]}-{i:05d}"
+        folder = root / "models" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "inferenceservice.yaml").write_text(yaml.safe_dump(model(name, kind, rng), sort_keys=False))
+        if kind == "pytorch-canary":
+            for env in names:
+                version = config["environments"][env]["kserve"]["version"]
+                if version == "v0.14.1":
+                    continue  # RawDeployment: no canary
+                patch = {"spec": {"canary": [{"trafficPercent": 10, "predictor": {"model": {
+                    "name": "kserve-container",
+                    "modelFormat": {"name": "pytorch"},
+                    "storageUri": f"s3://models-{env}/pytorch/{name}/v2",
+                }}}]}}
+                (folder / f"{env}.yaml").write_text(yaml.safe_dump(patch, sort_keys=False))
+    return root
