@@ -218,7 +218,13 @@ def schema_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Fin
             if validator.is_valid(obj.data):  # the fast path: most objects are valid
                 continue
             for error in validator.iter_errors(obj.data):
-                yield finding_for(obj, list(error.instance_path), rule="schema", message=error.message, engine="schema")
+                parts = list(error.instance_path)
+                unexpected = getattr(error.kind, "unexpected", None) if type(error.kind).__name__ == "AdditionalProperties" else None
+                if unexpected:  # point at each unknown key, not at the object that holds it
+                    for key in unexpected:
+                        yield finding_for(obj, [*parts, key], rule="schema", message=f"unknown field {key!r} (not in the schema)", engine="schema")
+                    continue
+                yield finding_for(obj, parts, rule="schema", message=error.message, engine="schema")
     else:
         raise UsageError(f"unknown schema engine {ctx.options.schema_engine!r}", hint="use builtin or kubeconform")
     if ctx.options.strict:
