@@ -1,1 +1,96 @@
-"""(placeholder: this module registers its command on ``cli`` when implemented)."""
+"""``canary``, ``promote``, ``rollback`` and ``migrate``: rollouts and rewrites as edits to files in git."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import EXIT_FINDINGS
+from ..operate import lifecycle, migrate as migration
+from ..operate.lifecycle import Outcome
+from ..report.text import print_report
+from .common import State, console, console_err
+from .main import cli
+
+_ENV = click.option("-e", "--env", "env", required=True, help="The environment (from kserve-gitops.yaml).")
+_DRY_RUN = click.option("--dry-run", is_flag=True, help="Print the change and validate it; write nothing.")
+
+
+def _show(outcome: Outcome, dry_run: bool) -> None:
+    out = console()
+    if outcome.diff:
+        out.print(outcome.diff, markup=False, end="")
+    for note in outcome.notes:
+        out.print(note, markup=False)
+    if outcome.report is not None and not outcome.valid:
+        print_report(outcome.report, out)
+        console_err().print(f"{outcome.summary}: the result does not validate; nothing was written", markup=False)
+        sys.exit(EXIT_FINDINGS)
+    if not outcome.edits:
+        return
+    if dry_run:
+        out.print(f"{outcome.summary} (dry run: nothing written)", markup=False)
+        return
+    generated = outcome.generated
+    regenerated = f"; regenerated {len(generated.files)} file(s) in charts/ and overlays/" if generated else ""
+    out.print(f"{outcome.summary}{regenerated}", markup=False)
+
+
+@cli.command()
+@click.argument("model")
+@_ENV
+@click.option("--storage-uri", default=None, help="Start a canary of this model version. Without it, shift the traffic of the canary in progress.")
+@click.option("--percent", type=int, required=True, help="Share of the traffic for the canary, 1-99.")
+@_DRY_RUN
+@click.pass_obj
+def canary(state: State, model: str, env: str, storage_uri: str | None, percent: int, dry_run: bool) -> None:
+    """Start a canary of MODEL in one environment, or shift its traffic.
+
+    Edits models/MODEL/ENV.yaml, prints the diff, synthesizes and validates before writing anything.
+    Exit codes: 0 written, 1 the result does not validate (nothing written), 2 refused, 3 environment problem.
+    """
+    _show(lifecycle.canary(state.root, model, env=env, percent=percent, storage_uri=storage_uri, dry_run=dry_run), dry_run)
+
+
+@cli.command()
+@click.argument("model")
+@_ENV
+@_DRY_RUN
+@click.pass_obj
+def promote(state: State, model: str, env: str, dry_run: bool) -> None:
+    """Send all of MODEL's traffic to its canary in one environment (the canary becomes the predictor)."""
+    _show(lifecycle.promote(state.root, model, env=env, dry_run=dry_run), dry_run)
+
+
+@cli.command()
+@click.argument("model")
+@_ENV
+@_DRY_RUN
+@click.pass_obj
+def rollback(state: State, model: str, env: str, dry_run: bool) -> None:
+    """Drop MODEL's canary in one environment and restore the stable version recorded in git."""
+    _show(lifecycle.rollback(state.root, model, env=env, dry_run=dry_run), dry_run)
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(exists=True))
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when a file needs migrating.")
+@click.option("--canary-form", type=click.Choice(migration.CANARY_FORMS), default="revision", show_default=True,
+              help="How a legacy spec.canary is rewritten: canaryTrafficPercent on the predictor, or the list-form spec.canary (KServe v0.20.0+).")
+@click.pass_obj
+def migrate(state: State, path: str | None, check: bool, canary_form: str) -> None:
+    """Rewrite legacy InferenceServices (v1alpha2, the spec.canary object form, per-framework predictors)
+    under PATH (default: models/) into the current v1beta1 form, keeping comments."""
+    target = Path(path) if path else state.root / "models"
+    result = migration.migrate_path(target, canary_form=canary_form, write=not check)
+    out = console()
+    for change in result.changes:
+        out.print(change.edit.unified_diff(), markup=False, end="")
+        for note in change.notes:
+            out.print(f"note: {change.edit.path}: {note}", markup=False)
+    verb = "need migrating" if check else "migrated"
+    out.print(f"{len(result.changes)} of {result.scanned} file(s) {verb}", markup=False)
+    if check and result.changes:
+        sys.exit(EXIT_FINDINGS)

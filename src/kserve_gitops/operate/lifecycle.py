@@ -1,0 +1,518 @@
+"""canary, promote and rollback: a model's rollout as edits to its files under ``models/``.
+
+Each command edits ``models/<name>/<env>.yaml`` (created when absent) or, when the canary lives there,
+the base ``inferenceservice.yaml``, with ruamel round-trip so everything outside the changed keys keeps its
+bytes. The edited repo is synthesized and validated in a temporary copy first; only a valid result is
+written, the model files first and then ``charts/`` and ``overlays/`` (restoring the model files if that
+fails), so an invalid or failed change leaves the repo as it was.
+
+How a canary is written depends on the environment's KServe version and deployment mode:
+
+* KServe before v0.20.0: the new ``storageUri`` on the predictor with ``canaryTrafficPercent``; KServe keeps
+  the previously rolled-out revision for the rest of the traffic. The stable URI is recorded in git in the
+  annotation ``kserve-gitops.io/stable-storage-uri`` so that rollback restores it exactly.
+* KServe v0.20.0 and later: a list entry ``spec.canary: [{trafficPercent, predictor}]``; promote makes the
+  canary's predictor the predictor, rollback removes the entry.
+* RawDeployment (or Standard) mode: KServe's canary rollout works only in Serverless mode, so starting or
+  shifting a canary is refused; promote and rollback still clean up a canary written by hand.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import KserveGitopsError, LifecycleError, UsageError
+from ..inputs.config import CONFIG_FILE, Environment
+from ..inputs.models import BASE_FILE, MODELS_DIR, Model
+from ..results import Report
+from ..synth.app import load_inputs, synthesize
+from ..synth.merge import merge_patch
+from ..synth.output import Drift, write_tree
+from ..validate.run import ValidateOptions, default_crd_roots, validate_repo
+from . import yamledit
+from .yamledit import Document
+
+STABLE_ANNOTATION = "kserve-gitops.io/stable-storage-uri"
+LIST_CANARY_SINCE = (0, 20, 0)
+DEFAULT_CONTAINER = "kserve-container"  # KServe's name for the model server container
+CANARY_MODES = ("Serverless",)
+# What the validation copy needs besides models/: the config and whatever validate reads from the repo.
+REPO_INPUTS = (CONFIG_FILE, MODELS_DIR, "policies", "schemas")
+
+PREDICTOR = ["spec", "predictor"]
+STORAGE_URI = ["spec", "predictor", "model", "storageUri"]
+TRAFFIC = ["spec", "predictor", "canaryTrafficPercent"]
+CANARY = ["spec", "canary"]
+STABLE = ["metadata", "annotations", STABLE_ANNOTATION]
+
+
+@dataclass
+class FileEdit:
+    """One model file before and after; ``None`` means absent (created or deleted)."""
+
+    path: str  # repo-relative, POSIX
+    before: str | None
+    after: str | None
+
+    def unified_diff(self) -> str:
+        before = (self.before or "").splitlines(keepends=True)
+        after = (self.after or "").splitlines(keepends=True)
+        old = f"a/{self.path}" if self.before is not None else "/dev/null"
+        new = f"b/{self.path}" if self.after is not None else "/dev/null"
+        lines = list(difflib.unified_diff(before, after, old, new))
+        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+@dataclass
+class Outcome:
+    """What a lifecycle command did (or would do): the edits, the validation report, whether it wrote."""
+
+    action: str
+    model: str
+    environment: str
+    summary: str
+    edits: list[FileEdit]
+    report: Report | None = None
+    written: bool = False
+    generated: Drift | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def diff(self) -> str:
+        return "".join(edit.unified_diff() for edit in self.edits)
+
+    @property
+    def valid(self) -> bool:
+        return self.report is None or self.report.exit_code() == 0
+
+
+# --- entry points ------------------------------------------------------------------------------------
+
+
+def canary(
+    root: Path, model: str, *, env: str, percent: int, storage_uri: str | None = None, dry_run: bool = False, validate: bool = True
+) -> Outcome:
+    """Start a canary of ``storage_uri`` at ``percent`` of the traffic, or (without a URI) shift the traffic."""
+    if not 1 <= percent <= 99:
+        raise UsageError(
+            f"--percent must be between 1 and 99, not {percent}",
+            hint="'kserve-gitops promote' sends 100% to the canary, 'kserve-gitops rollback' sends 0%",
+        )
+    target = _Target.load(root, model, env)
+    _require_canary_mode(target.env)
+    state = target.state()
+    if storage_uri is None:
+        if state == "none":
+            raise LifecycleError(
+                f"{model} has no canary in progress in {env}",
+                path=target.env_rel,
+                hint=f"start one with 'kserve-gitops canary {model} --env {env} --storage-uri URI --percent {percent}'",
+            )
+        summary = target.shift(state, percent)
+    else:
+        if state != "none":
+            current = target.canary_uri(state)
+            if current != storage_uri:
+                raise LifecycleError(
+                    f"a canary of {current} is already in progress for {model} in {env}",
+                    path=target.holder_rel(state),
+                    hint=f"promote or roll it back first ('kserve-gitops promote|rollback {model} --env {env}')",
+                )
+            summary = target.shift(state, percent)
+        else:
+            summary = target.start(storage_uri, percent)
+    return _finish(root, target, "canary", summary, dry_run=dry_run, validate=validate)
+
+
+def promote(root: Path, model: str, *, env: str, dry_run: bool = False, validate: bool = True) -> Outcome:
+    """Make the canary the model that serves all traffic."""
+    target = _Target.load(root, model, env)
+    state = target.state()
+    if state == "none":
+        raise LifecycleError(f"{model} has no canary to promote in {env}", path=target.env_rel)
+    return _finish(root, target, "promote", target.promote(state), dry_run=dry_run, validate=validate)
+
+
+def rollback(root: Path, model: str, *, env: str, dry_run: bool = False, validate: bool = True) -> Outcome:
+    """Drop the canary and send all traffic to the stable model, exactly as it was recorded."""
+    target = _Target.load(root, model, env)
+    state = target.state()
+    if state == "none":
+        raise LifecycleError(f"{model} has no canary to roll back in {env}", path=target.env_rel)
+    return _finish(root, target, "rollback", target.rollback(state), dry_run=dry_run, validate=validate)
+
+
+# --- version and mode --------------------------------------------------------------------------------
+
+
+def parse_version(version: str) -> tuple[int, ...] | None:
+    match = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", version.strip())
+    if not match:
+        return None
+    return tuple(int(part or 0) for part in match.groups())
+
+
+def uses_canary_list(env: Environment) -> bool:
+    """True when the environment's KServe has the list-form ``spec.canary`` (unparseable versions: latest)."""
+    version = parse_version(env.kserve_version)
+    return version is None or version >= LIST_CANARY_SINCE
+
+
+def _require_canary_mode(env: Environment) -> None:
+    if env.deployment_mode not in CANARY_MODES:
+        raise LifecycleError(
+            f"environment {env.name!r} runs KServe in {env.deployment_mode} mode, where KServe cannot split traffic "
+            "between model versions (canary rollout is only supported in Serverless mode)",
+            path=CONFIG_FILE,
+            field=f"environments.{env.name}.kserve.deploymentMode",
+            hint="roll out by changing the model's storageUri in a reviewed pull request, or canary in a Serverless environment",
+        )
+
+
+# --- one model in one environment --------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    root: Path
+    model: Model
+    env: Environment
+    base_rel: str
+    env_rel: str
+    base: Document
+    patch: Document
+
+    @classmethod
+    def load(cls, root: Path, name: str, env_name: str) -> "_Target":
+        config, models = load_inputs(root)
+        env = config.environment(env_name)
+        by_name = {m.name: m for m in models}
+        if name not in by_name:
+            raise UsageError(f"no model named {name!r} under {MODELS_DIR}/", hint=f"known models: {', '.join(by_name) or '(none)'}")
+        model = by_name[name]
+        if env.name not in model.environments:
+            raise LifecycleError(
+                f"{name} does not deploy to {env.name}",
+                path=model.base_path,
+                hint=f"it deploys to: {', '.join(model.environments)}",
+            )
+        env_rel = model.overlay_path(env.name) or f"{MODELS_DIR}/{name}/{env.name}.yaml"
+        base_rel = model.base_path
+        return cls(
+            root=root,
+            model=model,
+            env=env,
+            base_rel=base_rel,
+            env_rel=env_rel,
+            base=yamledit.load(root / base_rel, display=base_rel),
+            patch=yamledit.load(root / env_rel, display=env_rel),
+        )
+
+    # -- reading the state as written (base, then the environment's patch) --
+
+    def as_written(self) -> dict[str, Any]:
+        return merge_patch(_plain(self.base.data), _plain(self.patch.data))
+
+    def state(self) -> str:
+        """``list`` (spec.canary), ``revision`` (canaryTrafficPercent) or ``none``."""
+        manifest = self.as_written()
+        if yamledit.get_in(manifest, CANARY):
+            if not isinstance(yamledit.get_in(manifest, CANARY), list):
+                raise LifecycleError(
+                    "spec.canary is the legacy object form",
+                    path=self.holder_rel("list"),
+                    field="spec.canary",
+                    hint="run 'kserve-gitops migrate' to rewrite it in the current form",
+                )
+            return "list"
+        if yamledit.get_in(manifest, TRAFFIC) is not None:
+            return "revision"
+        return "none"
+
+    def holder(self, path: list[str]) -> tuple[Document, str]:
+        """The file that writes ``path`` for this environment: its patch when it does, else the base."""
+        if yamledit.has(self.patch.data, path):
+            return self.patch, self.env_rel
+        return self.base, self.base_rel
+
+    def holder_rel(self, state: str) -> str:
+        return self.holder(CANARY if state == "list" else TRAFFIC)[1]
+
+    def _canary_entry(self) -> dict[str, Any]:
+        entries = yamledit.get_in(self.as_written(), CANARY)
+        if len(entries) != 1 or not isinstance(entries[0], dict):
+            raise LifecycleError(
+                f"spec.canary has {len(entries)} entries; kserve-gitops manages exactly one canary",
+                path=self.holder_rel("list"),
+                field="spec.canary",
+                hint="edit the file by hand to keep one canary",
+            )
+        return entries[0]
+
+    def canary_uri(self, state: str) -> str | None:
+        if state == "list":
+            return yamledit.get_in(self._canary_entry(), ["predictor", "model", "storageUri"])
+        return yamledit.get_in(self.as_written(), STORAGE_URI)
+
+    def _require_list_support(self, state: str) -> None:
+        if state == "list" and not uses_canary_list(self.env):
+            raise LifecycleError(
+                f"KServe {self.env.kserve_version} in {self.env.name} has no list-form spec.canary",
+                path=self.holder_rel(state),
+                field="spec.canary",
+                hint=f"roll it back ('kserve-gitops rollback {self.model.name} --env {self.env.name}') and start again",
+            )
+
+    # -- edits --
+
+    def start(self, storage_uri: str, percent: int) -> str:
+        manifest = self.as_written()
+        model_spec = yamledit.get_in(manifest, ["spec", "predictor", "model"])
+        if not isinstance(model_spec, dict):
+            raise LifecycleError(
+                "the predictor has no 'model' section (a per-framework or custom-container predictor)",
+                path=self.base_rel,
+                field="spec.predictor",
+                hint="run 'kserve-gitops migrate' to rewrite per-framework predictors as predictor.model",
+            )
+        stable = model_spec.get("storageUri")
+        if not stable:
+            raise LifecycleError("the predictor has no storageUri to canary from", path=self.base_rel, field="spec.predictor.model.storageUri")
+        if stable == storage_uri:
+            raise LifecycleError(f"{self.model.name} already serves {storage_uri} in {self.env.name}", path=self.env_rel)
+        if uses_canary_list(self.env):
+            # Copied from the files' own nodes so quoting survives; the list form requires a container name.
+            canary_model = yamledit.merged_copy(
+                yamledit.get_in(self.base.data, ["spec", "predictor", "model"]),
+                yamledit.get_in(self.patch.data, ["spec", "predictor", "model"]),
+            )
+            if "name" not in canary_model:
+                canary_model.insert(0, "name", DEFAULT_CONTAINER)
+            canary_model["storageUri"] = storage_uri
+            yamledit.set_in(self.patch.data, CANARY, [{"trafficPercent": percent, "predictor": {"model": canary_model}}])
+            return f"{self.model.name} in {self.env.name}: canary {storage_uri} at {percent}% (spec.canary), stable {stable}"
+        yamledit.set_in(self.patch.data, STABLE, stable, first=True)
+        yamledit.set_in(self.patch.data, STORAGE_URI, storage_uri)
+        yamledit.set_in(self.patch.data, TRAFFIC, percent)
+        return f"{self.model.name} in {self.env.name}: canary {storage_uri} at {percent}% (canaryTrafficPercent), stable {stable}"
+
+    def shift(self, state: str, percent: int) -> str:
+        self._require_list_support(state)
+        if state == "list":
+            self._canary_entry()
+            doc, _ = self.holder(CANARY)
+            entry = doc.data["spec"]["canary"][0]
+            old = entry.get("trafficPercent")
+            entry["trafficPercent"] = percent
+        else:
+            doc, _ = self.holder(TRAFFIC)
+            old = yamledit.get_in(doc.data, TRAFFIC)
+            yamledit.set_in(doc.data, TRAFFIC, percent)
+        return f"{self.model.name} in {self.env.name}: canary {old}% → {percent}%"
+
+    def promote(self, state: str) -> str:
+        if state == "list":
+            entry = self._canary_entry()
+            doc, _ = self.holder(CANARY)
+            canary_predictor = entry.get("predictor") or {}
+            # The predictor this file would have without the canary: the base, plus the patch when it holds it.
+            without = _plain(self.base.data) if doc is self.base else self.as_written()
+            stable_predictor = yamledit.get_in(without, PREDICTOR) or {}
+            for path, value in _leaves(canary_predictor):
+                if path == ["model", "name"] and value == DEFAULT_CONTAINER and "name" not in (stable_predictor.get("model") or {}):
+                    continue  # the name the canary had to carry is KServe's default for the predictor
+                if yamledit.get_in(stable_predictor, path) != value:
+                    yamledit.set_in(doc.data, [*PREDICTOR, *path], copy.deepcopy(value))
+            yamledit.delete_in(doc.data, CANARY)
+            uri = yamledit.get_in(canary_predictor, ["model", "storageUri"])
+            return f"{self.model.name} in {self.env.name}: promoted canary {uri} to the predictor"
+        uri = yamledit.get_in(self.as_written(), STORAGE_URI)
+        doc, _ = self.holder(TRAFFIC)
+        yamledit.delete_in(doc.data, TRAFFIC)
+        for doc in (self.patch, self.base):
+            yamledit.delete_in(doc.data, STABLE)
+        return f"{self.model.name} in {self.env.name}: promoted {uri} to 100% of traffic"
+
+    def rollback(self, state: str) -> str:
+        if state == "list":
+            entry = self._canary_entry()
+            doc, _ = self.holder(CANARY)
+            yamledit.delete_in(doc.data, CANARY)
+            uri = yamledit.get_in(entry, ["predictor", "model", "storageUri"])
+            return f"{self.model.name} in {self.env.name}: rolled back canary {uri}"
+        manifest = self.as_written()
+        stable = yamledit.get_in(manifest, STABLE)
+        if not stable:
+            raise LifecycleError(
+                f"the stable storageUri is not recorded, so rollback cannot restore it exactly",
+                path=self.holder_rel(state),
+                field="spec.predictor.canaryTrafficPercent",
+                hint=f"add the annotation {STABLE_ANNOTATION}: <stable URI> to {self.env_rel}, or edit the file by hand",
+            )
+        canary_uri = yamledit.get_in(manifest, STORAGE_URI)
+        doc, _ = self.holder(STORAGE_URI)
+        inherited = yamledit.get_in(_plain(self.base.data), STORAGE_URI)
+        if doc is self.patch and inherited == stable:
+            # The stable URI is the base's: drop the override so the file reads as before the canary.
+            yamledit.delete_in(doc.data, STORAGE_URI)
+        else:
+            yamledit.set_in(doc.data, STORAGE_URI, stable)
+        traffic_doc, _ = self.holder(TRAFFIC)
+        yamledit.delete_in(traffic_doc.data, TRAFFIC)
+        for doc in (self.patch, self.base):
+            yamledit.delete_in(doc.data, STABLE)
+        return f"{self.model.name} in {self.env.name}: rolled back canary {canary_uri}, serving {stable}"
+
+    def edits(self) -> list[FileEdit]:
+        out = []
+        for doc, rel in ((self.base, self.base_rel), (self.patch, self.env_rel)):
+            if not doc.changed:
+                continue
+            after: str | None = doc.dump()
+            if doc is self.patch and not doc.data:
+                after = None  # nothing left to patch: the environment file goes away
+                if doc.original is None:
+                    continue
+            out.append(FileEdit(rel, doc.original, after))
+        return out
+
+
+def _plain(data: Any) -> Any:
+    """ruamel containers as plain dicts and lists (for merging and comparing)."""
+    if isinstance(data, dict):
+        return {str(k): _plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_plain(v) for v in data]
+    if isinstance(data, bool) or data is None:
+        return data
+    if isinstance(data, int):
+        return int(data)
+    if isinstance(data, float):
+        return float(data)
+    if isinstance(data, str):
+        return str(data)
+    return data
+
+
+def _leaves(data: dict[str, Any], prefix: list[str] | None = None):
+    """(path, value) for every non-mapping value; lists are leaves (a merge replaces them whole)."""
+    for key, value in data.items():
+        path = [*(prefix or []), key]
+        if isinstance(value, dict) and value:
+            yield from _leaves(value, path)
+        else:
+            yield path, value
+
+
+# --- validate in a copy, then write ------------------------------------------------------------------
+
+
+def _finish(root: Path, target: _Target, action: str, summary: str, *, dry_run: bool, validate: bool) -> Outcome:
+    edits = target.edits()
+    outcome = Outcome(action=action, model=target.model.name, environment=target.env.name, summary=summary, edits=edits)
+    if not edits:
+        outcome.notes.append("nothing to change")
+        return outcome
+    # The base is shared by every environment; a patch concerns one.
+    environments = list(target.model.environments) if any(e.path == target.base_rel for e in edits) else [target.env.name]
+    files, report = check_candidate(root, edits, environments=environments, validate=validate)
+    outcome.report = report
+    if not outcome.valid or dry_run:
+        return outcome
+    outcome.generated = write_edits(root, edits, files)
+    outcome.written = True
+    return outcome
+
+
+def check_candidate(
+    root: Path, edits: list[FileEdit], *, environments: list[str], validate: bool = True
+) -> tuple[dict[str, bytes], Report | None]:
+    """Synthesize (and validate) the repo with ``edits`` applied, in a temporary copy; returns the
+    synthesized files and the report. Errors name the real files, not the copy."""
+    with tempfile.TemporaryDirectory(prefix="kserve-gitops-check-") as tmp:
+        copy_root = Path(tmp) / "repo"
+        copy_root.mkdir()
+        for name in REPO_INPUTS:
+            src = root / name
+            if src.is_dir():
+                shutil.copytree(src, copy_root / name, symlinks=True)
+            elif src.is_file():
+                shutil.copy2(src, copy_root / name)
+        for edit in edits:
+            path = copy_root / edit.path
+            if edit.after is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(edit.after, encoding="utf-8")
+        try:
+            config, models = load_inputs(copy_root)
+            files = synthesize(config, models)
+            report = None
+            if validate:
+                write_tree(copy_root, files)
+                options = ValidateOptions(environments=environments, schema_paths=default_crd_roots(root.resolve()))
+                report = validate_repo(copy_root, options)
+                _relocate(report, copy_root, root)
+        except KserveGitopsError as exc:
+            if exc.path:
+                exc.path = _relocate_path(exc.path, copy_root, root)
+            raise
+    return files, report
+
+
+def _relocate_path(path: str, copy_root: Path, root: Path) -> str:
+    for prefix in (str(copy_root.resolve()), str(copy_root)):
+        if path.startswith(prefix + os.sep):
+            rel = path[len(prefix) + 1 :]
+            return rel if root in (Path("."), Path("")) else str(root / rel)
+    return path
+
+
+def _relocate(report: Report, copy_root: Path, root: Path) -> None:
+    for env in report.environments:
+        env.findings = [dataclasses.replace(f, path=_relocate_path(f.path, copy_root, root)) for f in env.findings]
+
+
+def write_edits(root: Path, edits: list[FileEdit], files: dict[str, bytes] | None) -> Drift | None:
+    """Write the model files, then the synthesized output; if the output cannot be written, the model
+    files are put back as they were."""
+    done: list[FileEdit] = []
+    try:
+        for edit in edits:
+            _write_file(root / edit.path, edit.after)
+            done.append(edit)
+        return write_tree(root, files) if files is not None else None
+    except BaseException:
+        for edit in reversed(done):
+            _write_file(root / edit.path, edit.before)
+        raise
+
+
+def _write_file(path: Path, text: str | None) -> None:
+    if text is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        if path.exists():
+            shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+ACTIONS: dict[str, Callable[..., Outcome]] = {"canary": canary, "promote": promote, "rollback": rollback}

@@ -1,0 +1,217 @@
+"""``migrate``: legacy InferenceServices rewritten in the current v1beta1 form, comments kept.
+
+What is legacy:
+
+* ``apiVersion: serving.kubeflow.org/v1alpha2`` (and the other pre-KServe or v1alpha2 group versions);
+* v1alpha2's ``spec.default.{predictor,transformer,explainer}`` (the components move up to ``spec``);
+* the ``spec.canary`` object form with ``spec.canaryTrafficPercent`` from the v1alpha2 docs;
+* ``canaryTrafficPercent`` at ``spec`` level (it belongs on the component);
+* per-framework predictors such as ``predictor.pytorch`` / ``predictor.sklearn`` (now ``predictor.model`` with
+  ``modelFormat.name``), v1alpha2's ``custom.container`` (now ``containers``) and ``parallelism``
+  (now ``containerConcurrency``).
+
+A legacy canary becomes, by ``canary_form``: ``revision`` (the canary's predictor with
+``canaryTrafficPercent``, the stable storageUri recorded in the ``kserve-gitops.io/stable-storage-uri``
+annotation, valid on every KServe version) or ``list`` (``spec.canary: [{trafficPercent, predictor}]``,
+KServe v0.20.0+).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from ..errors import ModelError, UsageError
+from ..inputs.models import ISVC_API_VERSION
+from . import yamledit
+from .lifecycle import STABLE_ANNOTATION, FileEdit, _plain, _write_file
+
+CANARY_FORMS = ("revision", "list")
+LEGACY_API_VERSIONS = frozenset(
+    {"serving.kubeflow.org/v1alpha2", "serving.kubeflow.org/v1beta1", "serving.kserve.io/v1alpha2", "serving.kserve.io/v1alpha1"}
+)
+# Framework keys of the per-framework predictor specs and the modelFormat name each becomes.
+FRAMEWORKS = {
+    "sklearn": "sklearn",
+    "xgboost": "xgboost",
+    "lightgbm": "lightgbm",
+    "tensorflow": "tensorflow",
+    "pytorch": "pytorch",
+    "triton": "triton",
+    "onnx": "onnx",
+    "pmml": "pmml",
+    "paddle": "paddle",
+    "huggingface": "huggingface",
+}
+COMPONENTS = ("predictor", "transformer", "explainer")
+
+
+@dataclass
+class Change:
+    edit: FileEdit
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MigrateResult:
+    scanned: int
+    changes: list[Change]
+
+
+def migrate_path(path: Path, *, canary_form: str = "revision", write: bool = True) -> MigrateResult:
+    """Migrate one file or every ``*.yaml``/``*.yml`` under a folder. Nothing is written unless every
+    file could be read and migrated."""
+    if canary_form not in CANARY_FORMS:
+        raise UsageError(f"unknown canary form {canary_form!r} (choose: {', '.join(CANARY_FORMS)})")
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+    elif path.is_file():
+        files = [path]
+    else:
+        raise UsageError("no such file or folder", path=str(path))
+    changes = []
+    for file in files:
+        display = file.as_posix()
+        text = file.read_text(encoding="utf-8")
+        notes: list[str] = []
+        new_text = migrate_text(text, path=display, canary_form=canary_form, notes=notes)
+        if new_text != text:
+            changes.append(Change(FileEdit(display, text, new_text), notes))
+    if write:
+        for change in changes:
+            _write_file(Path(change.edit.path), change.edit.after)
+    return MigrateResult(scanned=len(files), changes=changes)
+
+
+def migrate_text(text: str, *, path: str, canary_form: str = "revision", notes: list[str] | None = None) -> str:
+    """The migrated text of one single-document file (unchanged when nothing is legacy)."""
+    doc = yamledit.parse(text, path=path)
+    if not isinstance(doc.data, CommentedMap):
+        return text
+    migrate_document(doc.data, path=path, canary_form=canary_form, notes=notes if notes is not None else [])
+    return doc.dump() if doc.changed else text
+
+
+def migrate_document(data: CommentedMap, *, path: str, canary_form: str, notes: list[str]) -> None:
+    if data.get("apiVersion") in LEGACY_API_VERSIONS:
+        yamledit.set_in(data, ["apiVersion"], ISVC_API_VERSION)
+    if data.get("kind") not in (None, "InferenceService"):
+        return
+    spec = data.get("spec")
+    if not isinstance(spec, CommentedMap):
+        return
+    default = spec.get("default")
+    if isinstance(default, CommentedMap):
+        _replace_key(spec, "default", [(k, v) for k, v in default.items()], comment_from=default)
+    for component in COMPONENTS:
+        if isinstance(spec.get(component), CommentedMap):
+            _migrate_component(spec[component], component, path=path)
+    canary = spec.get("canary")
+    if isinstance(canary, CommentedMap):
+        _migrate_canary_object(data, spec, canary, path=path, canary_form=canary_form, notes=notes)
+    elif isinstance(canary, list):
+        for entry in canary:
+            if isinstance(entry, CommentedMap) and isinstance(entry.get("predictor"), CommentedMap):
+                _migrate_component(entry["predictor"], "predictor", path=path)
+    if "canaryTrafficPercent" in spec:
+        # Spec-level traffic with no canary object: it belongs on the predictor.
+        percent = spec["canaryTrafficPercent"]
+        yamledit.delete_in(spec, ["canaryTrafficPercent"])
+        if isinstance(spec.get("predictor"), CommentedMap):
+            spec["predictor"].insert(0, "canaryTrafficPercent", percent)
+
+
+def _migrate_component(component: CommentedMap, kind: str, *, path: str) -> None:
+    frameworks = [key for key in component if key in FRAMEWORKS]
+    if kind == "predictor" and frameworks:
+        if len(frameworks) > 1 or "model" in component:
+            raise ModelError(
+                f"the predictor names several model specs ({', '.join(frameworks + (['model'] if 'model' in component else []))})",
+                path=path,
+                field="spec.predictor",
+                hint="a predictor serves one model; keep one and run migrate again",
+            )
+        framework = frameworks[0]
+        spec = component[framework]
+        if not isinstance(spec, CommentedMap):
+            spec = CommentedMap()
+        model_format = CommentedMap(name=FRAMEWORKS[framework])
+        spec.insert(0, "modelFormat", model_format)
+        _replace_key(component, framework, [("model", spec)])
+    custom = component.get("custom")
+    if isinstance(custom, CommentedMap) and isinstance(custom.get("container"), CommentedMap):
+        _replace_key(component, "custom", [("containers", CommentedSeq([custom["container"]]))])
+    if "parallelism" in component and "containerConcurrency" not in component:
+        _replace_key(component, "parallelism", [("containerConcurrency", component["parallelism"])])
+
+
+def _migrate_canary_object(
+    data: CommentedMap, spec: CommentedMap, canary: CommentedMap, *, path: str, canary_form: str, notes: list[str]
+) -> None:
+    percent = spec.get("canaryTrafficPercent")
+    if percent is None:
+        percent = 0
+        notes.append("spec.canary had no canaryTrafficPercent; the canary gets 0% of traffic")
+    for component in COMPONENTS:
+        if isinstance(canary.get(component), CommentedMap):
+            _migrate_component(canary[component], component, path=path)
+    if canary_form == "list":
+        others = [c for c in canary if c != "predictor"]
+        if others:
+            raise ModelError(
+                f"the legacy canary also replaces {', '.join(others)}, which the list-form spec.canary cannot express",
+                path=path,
+                field="spec.canary",
+                hint="migrate with --canary-form revision",
+            )
+        entry = CommentedMap(trafficPercent=percent, predictor=canary.get("predictor") or CommentedMap())
+        _replace_key(spec, "canary", [("canary", CommentedSeq([entry]))])
+        yamledit.delete_in(spec, ["canaryTrafficPercent"])
+        return
+    stable_uri = yamledit.get_in(spec, ["predictor", "model", "storageUri"])
+    canary_predictor = canary.get("predictor")
+    if isinstance(canary_predictor, CommentedMap) and isinstance(spec.get("predictor"), CommentedMap):
+        differs = _differences(_plain(spec["predictor"]), _plain(canary_predictor))
+        extra = [d for d in differs if d != "model.storageUri"]
+        if extra:
+            notes.append(
+                "the stable predictor differed from the canary in " + ", ".join(extra)
+                + "; KServe keeps the previous revision running, but git now records only its storageUri"
+            )
+    for component in COMPONENTS:
+        if isinstance(canary.get(component), CommentedMap):
+            new = canary[component]
+            new.insert(0, "canaryTrafficPercent", percent)
+            if component in spec:
+                spec[component] = new
+            else:
+                spec.insert(list(spec).index("canary"), component, new)
+    yamledit.delete_in(spec, ["canary"])
+    yamledit.delete_in(spec, ["canaryTrafficPercent"])
+    if stable_uri:
+        yamledit.set_in(data, ["metadata", "annotations", STABLE_ANNOTATION], str(stable_uri))
+
+
+def _differences(a: Any, b: Any, prefix: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for key in sorted(set(a) | set(b)):
+            out += _differences(a.get(key), b.get(key), f"{prefix}.{key}" if prefix else key)
+        return out
+    return [] if a == b else [prefix]
+
+
+def _replace_key(mapping: CommentedMap, key: str, items: list[tuple[str, Any]], *, comment_from: CommentedMap | None = None) -> None:
+    """Put ``items`` where ``key`` was, keeping the comment written on ``key``'s line."""
+    position = list(mapping).index(key)
+    comment = mapping.ca.items.pop(key, None)
+    del mapping[key]
+    for offset, (new_key, value) in enumerate(items):
+        mapping.insert(position + offset, new_key, value)
+        if comment_from is not None and new_key in comment_from.ca.items:
+            mapping.ca.items[new_key] = comment_from.ca.items[new_key]
+    if comment and items:
+        mapping.ca.items.setdefault(items[0][0], comment)

@@ -1,0 +1,182 @@
+"""Round-trip YAML edits with ruamel.yaml: comments, key order, quoting and blank lines stay as written.
+
+A file is loaded with the indentation settings that reproduce it byte for byte; a file no setting can
+reproduce is refused rather than reformatted, so an edit only ever changes the keys it means to change.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+from ..errors import YamlError
+
+# (mapping, sequence, offset): the layouts seen in Kubernetes YAML, most common first.
+INDENTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (3, 3, 0))
+NEW_FILE_INDENT = (2, 4, 2)
+
+
+@dataclass
+class Document:
+    """One YAML document loaded for editing, and how to write it back."""
+
+    data: Any
+    indent: tuple[int, int, int]
+    original: str | None  # None: a new file
+
+    def dump(self) -> str:
+        out = io.StringIO()
+        _yaml(self.indent).dump(self.data, out)
+        return out.getvalue()
+
+    @property
+    def changed(self) -> bool:
+        return self.original is None or self.dump() != self.original
+
+
+def _yaml(indent: tuple[int, int, int]) -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 1 << 16  # never re-wrap long lines
+    mapping, sequence, offset = indent
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    return yaml
+
+
+def parse(text: str, *, path: str | Path) -> Document:
+    """Load ``text`` for editing; refuses files that cannot be written back unchanged."""
+    if not text.strip():
+        return Document(CommentedMap(), NEW_FILE_INDENT, text)
+    first_error: Exception | None = None
+    for indent in INDENTS:
+        try:
+            data = _yaml(indent).load(text)
+        except YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise YamlError(
+                f"cannot parse YAML: {getattr(exc, 'problem', None) or exc}",
+                path=path,
+                line=mark.line + 1 if mark else None,
+                column=mark.column + 1 if mark else None,
+            ) from None
+        doc = Document(data, indent, text)
+        try:
+            if doc.dump() == text:
+                return doc
+        except Exception as exc:  # ruamel cannot always re-emit what it read
+            first_error = first_error or exc
+    raise YamlError(
+        "cannot edit this file without reformatting it (its indentation or layout does not round-trip)",
+        path=path,
+        hint="re-indent it consistently (2 spaces, list items indented under their key) and try again",
+    )
+
+
+def load(path: Path, *, display: str) -> Document:
+    if not path.exists():
+        return Document(CommentedMap(), NEW_FILE_INDENT, None)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise YamlError("is not UTF-8 text", path=display) from None
+    return parse(text, path=display)
+
+
+def to_commented(value: Any) -> Any:
+    """Plain dicts and lists as ruamel containers, so new content is written in block style."""
+    if isinstance(value, dict):
+        out = CommentedMap()
+        for key, item in value.items():
+            out[key] = to_commented(item)
+        return out
+    if isinstance(value, list):
+        return CommentedSeq([to_commented(item) for item in value])
+    return value
+
+
+def get_in(data: Any, path: list[Any], default: Any = None) -> Any:
+    for part in path:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return default
+    return data
+
+
+def has(data: Any, path: list[Any]) -> bool:
+    marker = object()
+    return get_in(data, path, marker) is not marker
+
+
+def set_in(data: CommentedMap, path: list[Any], value: Any, *, first: bool = False) -> None:
+    """Set ``path`` to ``value``, creating mappings on the way; an existing string keeps its quote style.
+
+    ``first`` puts a new key at the top of its mapping (``metadata`` before ``spec``)."""
+    node = data
+    for i, part in enumerate(path[:-1]):
+        if not isinstance(node.get(part), dict):
+            child = CommentedMap()
+            if first and i == 0 and part not in node:
+                node.insert(0, part, child)
+            else:
+                node[part] = child
+        node = node[part]
+    key = path[-1]
+    value = to_commented(value)
+    old = node.get(key)
+    if isinstance(old, (DoubleQuotedScalarString, SingleQuotedScalarString)) and isinstance(value, str):
+        value = type(old)(value)
+    node[key] = value
+
+
+def delete_in(data: CommentedMap, path: list[Any]) -> bool:
+    """Delete ``path`` and any mapping it leaves empty; True when something was deleted."""
+    parents = [data]
+    for part in path[:-1]:
+        node = parents[-1].get(part) if isinstance(parents[-1], dict) else None
+        if not isinstance(node, dict):
+            return False
+        parents.append(node)
+    if path[-1] not in parents[-1]:
+        return False
+    del parents[-1][path[-1]]
+    for depth in range(len(path) - 1, 0, -1):
+        if parents[depth]:
+            break
+        del parents[depth - 1][path[depth - 1]]
+    return True
+
+
+def without_comments(value: Any) -> Any:
+    """A deep copy of ruamel containers with their comments dropped (copied content must not carry them)."""
+    if isinstance(value, dict):
+        out = CommentedMap()
+        for key, item in value.items():
+            out[key] = without_comments(item)
+        return out
+    if isinstance(value, list):
+        return CommentedSeq([without_comments(item) for item in value])
+    return copy.copy(value)
+
+
+def merged_copy(base: Any, patch: Any) -> CommentedMap:
+    """``patch`` merged over ``base`` (maps merge, lists replace, null deletes) as a new comment-free map."""
+    out = without_comments(base) if isinstance(base, dict) else CommentedMap()
+    for key, value in (patch or {}).items() if isinstance(patch, dict) else ():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged_copy(out[key], value)
+        else:
+            out[key] = without_comments(value)
+    return out
