@@ -119,8 +119,8 @@ def dashboards(props: MonitoringProps) -> list[Dashboard]:
             "{{ingress}}",
         )
         split = (
-            f'sum by (deployment) (kube_deployment_status_replicas_available{{{sel}, deployment=~".+-predictor(-canary)?"}})',
-            "{{deployment}}",
+            f'sum by (deployment) (kube_deployment_status_replicas_updated{{{sel}, deployment=~".+-predictor"}})',
+            "{{deployment}} updated replicas",
         )
         availability = (
             f'100 * (1 - sum(rate(nginx_ingress_controller_requests{{{isel}, status=~"5.."}}[1h])) '
@@ -150,7 +150,7 @@ def dashboards(props: MonitoringProps) -> list[Dashboard]:
         Dashboard(
             "kserve-canary",
             "KServe canary rollouts",
-            (Panel("Traffic by revision" if props.serverless else "Stable and canary replicas", (split,)),),
+            (Panel("Traffic by revision" if props.serverless else "Replicas on the new version", (split,)),),
         ),
         Dashboard(
             "kserve-errors-slo",

@@ -9,7 +9,9 @@ Metric sources, all real upstream metric names:
   ``revision_app_request_latencies`` (milliseconds), labelled ``namespace_name``, ``configuration_name``,
   ``revision_name``, ``response_code_class``.
 * RawDeployment (no queue-proxy): KServe's Python model servers' ``request_predict_seconds`` histogram
-  (label ``model_name``) for latency, ingress-nginx's ``nginx_ingress_controller_requests`` for errors.
+  (label ``model_name``) for latency, ingress-nginx's ``nginx_ingress_controller_requests`` for errors;
+  KServe splits traffic only in Serverless mode, so a stuck rollout there is a Deployment update that
+  does not finish (``kube_deployment_status_replicas_updated``).
 """
 
 from __future__ import annotations
@@ -147,8 +149,13 @@ def alert_rules(props: MonitoringProps) -> list[dict[str, Any]]:
             f"/ sum by (exported_namespace, ingress) (rate(nginx_ingress_controller_requests{{{isel}}}[{w}]))\n"
             f"> {_num(t.error_rate_percent)}"
         )
-        # RawDeployment runs the canary as its own <name>-predictor-canary Deployment.
-        canary = f'max by (namespace, deployment) (kube_deployment_spec_replicas{{namespace=~"{ns}", deployment=~".+-predictor-canary"}}) > 0'
+        # RawDeployment has no traffic split: a new version rolls out as a Deployment update, and a
+        # rollout is stuck while fewer replicas run the new template than are wanted.
+        canary = (
+            f"sum by (namespace, deployment) (kube_deployment_status_replicas_updated{{{deploy}}})\n"
+            f"< on (namespace, deployment)\n"
+            f"sum by (namespace, deployment) (kube_deployment_spec_replicas{{{deploy}}})"
+        )
         subject = "{{ $labels.namespace }}/{{ $labels.deployment }}"
     latency_subject = subject if props.serverless else "{{ $labels.namespace }}/{{ $labels.model_name }}"
     error_subject = subject if props.serverless else "{{ $labels.exported_namespace }}/{{ $labels.ingress }}"
@@ -195,9 +202,13 @@ def alert_rules(props: MonitoringProps) -> list[dict[str, Any]]:
             canary,
             t.canary_stuck_minutes,
             "warning",
-            "canary rollout unchanged for more than " + f"{t.canary_stuck_minutes} minutes",
-            f"{subject} has split traffic between stable and canary for {t.canary_stuck_minutes} minutes; "
-            "promote or roll back.",
+            f"rollout unchanged for more than {t.canary_stuck_minutes} minutes",
+            (
+                f"{subject} has split traffic between stable and canary for {t.canary_stuck_minutes} minutes; "
+                "promote or roll back."
+                if props.serverless
+                else f"{subject} has not finished rolling out its new version in {t.canary_stuck_minutes} minutes."
+            ),
         ),
     ]
     return rules
