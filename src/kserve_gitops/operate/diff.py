@@ -1,0 +1,366 @@
+"""``diff``: what a change does to every environment, rendered object by object.
+
+Both sides are built the same way from their inputs (``kserve-gitops.yaml`` and ``models/``): the base ref is
+checked out in a temporary ``git worktree``, synthesized into a scratch folder and rendered with kustomize;
+the working tree likewise (its committed ``charts/`` and ``overlays/`` are not touched). Objects are matched
+by (group, kind, namespace, name). A semantic summary leads, e.g. ``prod: sklearn-iris canary 10% → 50%``;
+a summary line that holds in every environment is reported once as ``all: ...``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import UsageError
+from ..inputs.config import CONFIG_FILE
+from ..inputs.yamlsrc import KubeLoader
+from ..render.kustomize import find_renderer, render_many
+from ..synth.app import load_inputs, synthesize
+from ..synth.merge import dig
+from ..synth.output import dump_yaml
+from . import gitrepo
+
+ObjectKey = tuple[str, str, str, str]  # group, kind, namespace, name
+GPU_KEYS = ("nvidia.com/gpu", "amd.com/gpu")
+RUNTIME_KINDS = ("ClusterServingRuntime", "ServingRuntime")
+
+
+@dataclass
+class ObjectChange:
+    status: str  # added | removed | changed
+    key: ObjectKey
+    diff: str = ""
+
+    @property
+    def label(self) -> str:
+        group, kind, namespace, name = self.key
+        return f"{kind}/{namespace + '/' if namespace else ''}{name}"
+
+
+@dataclass
+class EnvironmentDiff:
+    name: str
+    changes: list[ObjectChange] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+    status: str = "changed"  # changed | added | removed (the environment itself)
+
+    def count(self, status: str) -> int:
+        return sum(1 for c in self.changes if c.status == status)
+
+
+@dataclass
+class DiffResult:
+    base_ref: str
+    base_commit: str
+    environments: list[EnvironmentDiff]
+    summary: list[str]
+
+    @property
+    def changed(self) -> bool:
+        return any(env.changes for env in self.environments)
+
+
+# --- building both sides -----------------------------------------------------------------------------
+
+
+def diff_repo(root: Path, *, base: str = "HEAD") -> DiffResult:
+    top = gitrepo.toplevel(root)
+    commit = gitrepo.resolve(base, cwd=top)
+    inside = root.resolve().relative_to(top.resolve()) if root.resolve() != top.resolve() else Path(".")
+    with gitrepo.worktree(commit, cwd=top) as tree:
+        base_root = tree / inside
+        if not (base_root / CONFIG_FILE).exists():
+            before: dict[str, dict[ObjectKey, dict[str, Any]]] = {}
+        else:
+            before = render_inputs(base_root)
+    after = render_inputs(root)
+    return compare(before, after, base_ref=base, base_commit=commit)
+
+
+def render_inputs(root: Path) -> dict[str, dict[ObjectKey, dict[str, Any]]]:
+    """Synthesize ``root``'s inputs into a scratch folder and render every environment: env → objects."""
+    config, models = load_inputs(root)
+    files = synthesize(config, models)
+    with tempfile.TemporaryDirectory(prefix="kserve-gitops-diff-") as tmp:
+        out = Path(tmp)
+        for rel, content in files.items():
+            target = out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        envs = [env.name for env in config.select(None)]
+        rendered = render_many({env: out / "overlays" / env for env in envs}, renderer=find_renderer())
+    return {env: index_objects(rendered[env]) for env in envs}
+
+
+def index_objects(stream: str) -> dict[ObjectKey, dict[str, Any]]:
+    objects: dict[ObjectKey, dict[str, Any]] = {}
+    for doc in yaml.load_all(stream, Loader=KubeLoader):
+        if not isinstance(doc, dict):
+            continue
+        items = doc.get("items") if doc.get("kind") == "List" else [doc]
+        for obj in items or []:
+            if isinstance(obj, dict):
+                objects[object_key(obj)] = obj
+    return objects
+
+
+def object_key(obj: dict[str, Any]) -> ObjectKey:
+    group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+    meta = obj.get("metadata") or {}
+    return (group, str(obj.get("kind", "")), str(meta.get("namespace") or ""), str(meta.get("name", "")))
+
+
+# --- comparing ---------------------------------------------------------------------------------------
+
+
+def compare(
+    before: dict[str, dict[ObjectKey, dict[str, Any]]],
+    after: dict[str, dict[ObjectKey, dict[str, Any]]],
+    *,
+    base_ref: str = "HEAD",
+    base_commit: str = "",
+) -> DiffResult:
+    environments = []
+    order = list(after) + [env for env in before if env not in after]
+    for env in order:
+        old, new = before.get(env, {}), after.get(env, {})
+        result = EnvironmentDiff(env)
+        if env not in before:
+            result.status = "added"
+            result.summary.append("new environment")
+        elif env not in after:
+            result.status = "removed"
+            result.summary.append("environment removed")
+        for key in sorted(set(old) | set(new)):
+            if key not in old:
+                result.changes.append(ObjectChange("added", key, _unified(None, new[key], key)))
+            elif key not in new:
+                result.changes.append(ObjectChange("removed", key, _unified(old[key], None, key)))
+            elif dump_yaml(old[key]) != dump_yaml(new[key]):
+                result.changes.append(ObjectChange("changed", key, _unified(old[key], new[key], key)))
+        if result.status == "changed":
+            result.summary.extend(summarize(old, new))
+        environments.append(result)
+    return DiffResult(base_ref=base_ref, base_commit=base_commit, environments=environments, summary=_collapse(environments))
+
+
+def _unified(old: dict[str, Any] | None, new: dict[str, Any] | None, key: ObjectKey) -> str:
+    a = dump_yaml(old).splitlines(keepends=True) if old is not None else []
+    b = dump_yaml(new).splitlines(keepends=True) if new is not None else []
+    name = ObjectChange("changed", key).label
+    return "".join(difflib.unified_diff(a, b, f"a/{name}" if old is not None else "/dev/null", f"b/{name}" if new is not None else "/dev/null"))
+
+
+def _collapse(environments: list[EnvironmentDiff]) -> list[str]:
+    """Per-environment summary lines, with a line that holds in every environment reported once as ``all``."""
+    compared = [env for env in environments if env.status == "changed"]
+    common: list[str] = []
+    if len(compared) > 1:
+        common = [line for line in compared[0].summary if all(line in env.summary for env in compared[1:])]
+    lines = [f"all: {line}" for line in common]
+    for env in environments:
+        for line in env.summary:
+            if env.status != "changed" or line not in common:
+                lines.append(f"{env.name}: {line}")
+    return lines
+
+
+def summarize(old: dict[ObjectKey, dict[str, Any]], new: dict[ObjectKey, dict[str, Any]]) -> list[str]:
+    """What a reviewer reads first: model-level statements, then the rest by kind."""
+    lines: list[str] = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if a is not None and b is not None and dump_yaml(a) == dump_yaml(b):
+            continue
+        kind, name = key[1], key[3]
+        if kind == "InferenceService":
+            lines.extend(_isvc_summary(name, a, b))
+        elif kind in RUNTIME_KINDS and a is not None and b is not None:
+            if _images(a) != _images(b):
+                lines.append("runtime image changed")
+            else:
+                lines.append(f"{kind} {name} changed")
+        elif a is None:
+            lines.append(f"new {kind} {name}")
+        elif b is None:
+            lines.append(f"removed {kind} {name}")
+        else:
+            lines.append(f"{kind} {name} changed ({', '.join(_changed_paths(a, b)[:3])})")
+    # One line per statement, first occurrence first (several runtimes changing read as one line).
+    return list(dict.fromkeys(lines))
+
+
+def _isvc_summary(name: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> list[str]:
+    if a is None:
+        return [f"new model {name} ({describe_model(b or {})})"]
+    if b is None:
+        return [f"removed model {name}"]
+    lines: list[str] = []
+    old_canary, new_canary = canary_of(a), canary_of(b)
+    old_uri, new_uri = storage_uri(a), storage_uri(b)
+    if old_canary and new_canary:
+        if old_canary[1] != new_canary[1]:
+            lines.append(f"{name} canary now {new_canary[1]} at {new_canary[0]}%")
+        elif old_canary[0] != new_canary[0]:
+            lines.append(f"{name} canary {old_canary[0]}% → {new_canary[0]}%")
+    elif new_canary:
+        lines.append(f"{name} canary {new_canary[1]} started at {new_canary[0]}%")
+    elif old_canary:
+        if new_uri == old_canary[1]:
+            lines.append(f"{name} canary {old_canary[1]} promoted")
+        else:
+            lines.append(f"{name} canary {old_canary[1]} rolled back (serving {new_uri})")
+    if not (old_canary or new_canary) and old_uri != new_uri:
+        lines.append(f"{name} model {old_uri} → {new_uri}")
+    handled = {"spec.predictor.canaryTrafficPercent", "spec.canary", "spec.predictor.model.storageUri", "metadata.annotations.kserve-gitops.io/stable-storage-uri"}
+    rest = [p for p in _changed_paths(a, b) if not any(p == h or p.startswith(h + ".") or p.startswith(h + "[") for h in handled)]
+    if rest:
+        shown = [_change_text(path, a, b) for path in rest[:3]]
+        lines.append(f"{name} changed: {', '.join(shown)}{' …' if len(rest) > 3 else ''}")
+    return lines
+
+
+def _change_text(path: str, a: dict[str, Any], b: dict[str, Any]) -> str:
+    old, new = _at(a, path), _at(b, path)
+    scalar = (str, int, float, bool)
+    if isinstance(old, scalar) and isinstance(new, scalar):
+        return f"{path} {old} → {new}"
+    return path
+
+
+def _at(obj: Any, dotted: str) -> Any:
+    """The value at a path from ``_changed_paths`` (keys joined with dots; keys may hold dots themselves)."""
+    if dotted == "" or not isinstance(obj, dict):
+        return obj if dotted == "" else None
+    for key in sorted(obj, key=lambda k: -len(str(k))):
+        text = str(key)
+        if dotted == text:
+            return obj[key]
+        if dotted.startswith(text + "."):
+            return _at(obj[key], dotted[len(text) + 1 :])
+    return None
+
+
+def describe_model(isvc: dict[str, Any]) -> str:
+    predictor = dig(isvc, "spec", "predictor") or {}
+    model = predictor.get("model") if isinstance(predictor.get("model"), dict) else None
+    fmt = dig(model or {}, "modelFormat", "name")
+    if not fmt:
+        fmt = "custom container" if predictor.get("containers") else next((k for k in predictor if isinstance(predictor[k], dict) and "storageUri" in predictor[k]), "model")
+    gpus = gpu_count(predictor)
+    parts = [str(fmt)]
+    if gpus:
+        parts.append(f"{gpus} GPU" if gpus == 1 else f"{gpus} GPUs")
+    return ", ".join(parts)
+
+
+def gpu_count(predictor: dict[str, Any]) -> int:
+    total = 0
+    specs = [v for v in predictor.values() if isinstance(v, dict)] + [c for c in predictor.get("containers") or [] if isinstance(c, dict)]
+    for spec in specs:
+        limits = dig(spec, "resources", "limits") or {}
+        for key in GPU_KEYS:
+            try:
+                total += int(str(limits.get(key, 0)))
+            except ValueError:
+                pass
+    return total
+
+
+def storage_uri(isvc: dict[str, Any]) -> str | None:
+    return dig(isvc, "spec", "predictor", "model", "storageUri")
+
+
+def canary_of(isvc: dict[str, Any]) -> tuple[Any, Any] | None:
+    """(percent, storageUri) of the canary in either form, or None."""
+    entries = dig(isvc, "spec", "canary")
+    if isinstance(entries, list) and entries and isinstance(entries[0], dict):
+        return entries[0].get("trafficPercent"), dig(entries[0], "predictor", "model", "storageUri")
+    percent = dig(isvc, "spec", "predictor", "canaryTrafficPercent")
+    if percent is not None:
+        return percent, storage_uri(isvc)
+    return None
+
+
+def _images(obj: dict[str, Any]) -> list[str]:
+    return [str(c.get("image")) for c in dig(obj, "spec", "containers") or [] if isinstance(c, dict)]
+
+
+def _changed_paths(a: Any, b: Any, prefix: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: list[str] = []
+        for key in sorted(set(a) | set(b), key=str):
+            if a.get(key) != b.get(key):
+                out += _changed_paths(a.get(key), b.get(key), f"{prefix}.{key}" if prefix else str(key))
+        return out
+    return [prefix] if a != b else []
+
+
+# --- rendering the result (pure functions returning text) --------------------------------------------
+
+
+def format_text(result: DiffResult) -> str:
+    lines = [f"kserve-gitops diff: {result.base_ref} ({result.base_commit[:12]}) → working tree", ""]
+    if not result.changed:
+        return "\n".join([*lines, "no changes to any environment"]) + "\n"
+    lines.append("summary:")
+    lines += [f"  {line}" for line in result.summary] or ["  (no semantic changes)"]
+    for env in result.environments:
+        if not env.changes:
+            continue
+        lines += ["", f"{env.name}: {env.count('added')} added, {env.count('changed')} changed, {env.count('removed')} removed"]
+        for change in env.changes:
+            lines.append(f"  {change.status:8} {change.label}")
+        for change in env.changes:
+            if change.status == "changed":
+                lines += ["", change.diff.rstrip("\n")]
+    return "\n".join(lines) + "\n"
+
+
+MARKDOWN_LIMIT = 60000  # GitHub rejects comments over 65536 characters
+
+
+def format_markdown(result: DiffResult) -> str:
+    head = [f"### kserve-gitops diff", "", f"Base `{result.base_ref}` (`{result.base_commit[:12]}`) → this change.", ""]
+    if not result.changed:
+        return "\n".join([*head, "No changes to any environment."]) + "\n"
+    head += [f"- {_md_escape(line)}" for line in result.summary] or ["- no semantic changes"]
+    head.append("")
+    head += ["| environment | added | changed | removed |", "|---|---:|---:|---:|"]
+    for env in result.environments:
+        if env.changes:
+            head.append(f"| {env.name} | {env.count('added')} | {env.count('changed')} | {env.count('removed')} |")
+    body: list[str] = []
+    for env in result.environments:
+        if not env.changes:
+            continue
+        body += ["", f"<details><summary><b>{env.name}</b>: {len(env.changes)} object(s)</summary>", ""]
+        for change in env.changes:
+            body.append(f"- {change.status} `{change.label}`")
+        for change in env.changes:
+            if change.status == "changed":
+                body += ["", "```diff", change.diff.rstrip("\n").replace("```", "ˋˋˋ"), "```"]
+        body += ["", "</details>"]
+    text = "\n".join(head + body) + "\n"
+    if len(text) > MARKDOWN_LIMIT:
+        text = "\n".join(head) + "\n\n_The object diffs are too long for a comment; run `kserve-gitops diff` locally._\n"
+    return text
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;")
+
+
+FORMATTERS = {"text": format_text, "markdown": format_markdown}
+
+
+def format_result(result: DiffResult, output: str) -> str:
+    if output not in FORMATTERS:
+        raise UsageError(f"unknown output format {output!r} (choose: {', '.join(FORMATTERS)})")
+    return FORMATTERS[output](result)
