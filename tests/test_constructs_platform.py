@@ -74,6 +74,21 @@ def schema_errors(schemas: SchemaSet, obj: dict[str, Any]) -> list[str]:
     return [f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in validator.iter_errors(obj)]
 
 
+def render_go_if(template: str, automated: bool) -> str:
+    """The two constructs the sync-mode patch uses, evaluated the way Go's text/template does."""
+    import re
+
+    inline = re.sub(
+        r"\{\{ if \.automatedSync \}\}(.*?)\{\{ else \}\}(.*?)\{\{ end \}\}",
+        lambda m: m.group(1) if automated else m.group(2),
+        template,
+    )
+    block = re.compile(r"\s*\{\{- if \.automatedSync \}\}(.*?)\s*\{\{- end \}\}", re.S)
+    out = block.sub(lambda m: m.group(1) if automated else "", inline)
+    assert "{{" not in out, out
+    return out
+
+
 # --- golden files ------------------------------------------------------------------------------------
 
 
@@ -363,8 +378,14 @@ def test_application_set_lists_every_environment_with_its_sync_mode(files: dict[
     }
     # Manual by default; the Go-template patch adds automated sync only where automatedSync is true.
     assert "automated" not in template["spec"]["syncPolicy"]
-    assert appset["spec"]["templatePatch"].startswith("{{- if .automatedSync }}")
-    assert "selfHeal: true" in appset["spec"]["templatePatch"] and "prune: true" in appset["spec"]["templatePatch"]
+    patch = appset["spec"]["templatePatch"]
+    assert "{{- if .automatedSync }}\nspec:\n  syncPolicy:\n    automated:\n      prune: true\n      selfHeal: true\n{{- end }}" in patch
+    # What the patch renders to per mode (Go's {{if}} on a boolean): valid YAML either way.
+    for automated, mode in ((True, "automated"), (False, "manual")):
+        rendered = render_go_if(patch, automated)
+        doc = yaml.safe_load(rendered)
+        assert doc["metadata"]["annotations"]["kserve-gitops.io/sync-mode"] == mode
+        assert ("spec" in doc) is automated
     assert template["spec"]["ignoreDifferences"] == INFERENCESERVICE_IGNORE_DIFFERENCES
     assert int(appset["metadata"]["annotations"][SYNC_WAVE]) > 6  # after the kserve Application
 

@@ -217,8 +217,13 @@ class ApplicationSetProps:
     wave: int = 10
 
 
-# Go template: only environments whose automatedSync is true get automated sync (prune + self-heal).
-_AUTOMATED_PATCH = """{{- if .automatedSync }}
+# Go template: only environments whose automatedSync is true get automated sync (prune + self-heal); every
+# Application says which mode it is in, so the patch is never empty and the mode shows in ArgoCD's UI.
+SYNC_MODE_ANNOTATION = "kserve-gitops.io/sync-mode"
+_AUTOMATED_PATCH = """metadata:
+  annotations:
+    kserve-gitops.io/sync-mode: '{{ if .automatedSync }}automated{{ else }}manual{{ end }}'
+{{- if .automatedSync }}
 spec:
   syncPolicy:
     automated:
