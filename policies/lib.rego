@@ -1,0 +1,154 @@
+# Helpers shared by the KServe policy library: where the containers of an object are, what an image
+# reference is made of, and the environment's settings (data.params) and rendered objects
+# (data.inventory, Gatekeeper's layout) with safe defaults so the library also runs under plain conftest.
+package kserve.lib
+
+import rego.v1
+
+# (Never object.get(data, ...): reading all of data from a rule under data is recursion for OPA.)
+default params := {}
+
+params := data.params
+
+default inventory := {"namespace": {}, "cluster": {}}
+
+inventory := data.inventory
+
+# A finding in the shape kserve-gitops reads: conftest's msg, plus a rule id and the field it is about.
+finding(id, msg, field) := {"msg": msg, "id": id, "field": field}
+
+describe(obj) := sprintf("%s %s/%s", [obj.kind, object.get(obj.metadata, "namespace", ""), obj.metadata.name])
+
+is_isvc(obj) if obj.kind == "InferenceService"
+
+# ---- environment ---------------------------------------------------------------------------------------------
+
+env_mode := object.get(params, ["kserve", "deploymentMode"], "Serverless")
+
+env_serverless if env_mode == "Serverless"
+
+# A model's own annotation wins over the environment's default (as in KServe).
+deployment_mode(obj) := m if {
+	m := obj.metadata.annotations["serving.kserve.io/deploymentMode"]
+} else := env_mode
+
+production if params.production == true
+
+production if {
+	not "production" in object.keys(params)
+	params.name == "prod"
+}
+
+model_namespaces := {ns | some ns in object.get(params, "namespaces", [])}
+
+# ---- InferenceService components and containers --------------------------------------------------------------
+
+component_names := ["predictor", "transformer", "explainer"]
+
+# KServe's model frameworks: "model" and the older per-framework fields are containers too.
+framework_keys := [
+	"model", "sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx",
+	"pmml", "lightgbm", "paddle", "huggingface",
+]
+
+# [path, component] for every component, including the v0.20 list form spec.canary[i].<component>.
+components(obj) := {[["spec", name], comp] |
+	is_isvc(obj)
+	some name in component_names
+	comp := obj.spec[name]
+} | {[["spec", "canary", i, name], comp] |
+	is_isvc(obj)
+	some i, entry in object.get(obj.spec, "canary", [])
+	some name in component_names
+	comp := entry[name]
+}
+
+workload_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+
+# [path, pod spec] of every object that runs pods; InferenceService components are pod specs.
+pod_specs(obj) := components(obj) | {[["spec", "template", "spec"], spec] |
+	obj.kind in workload_kinds
+	spec := obj.spec.template.spec
+} | {[["spec", "jobTemplate", "spec", "template", "spec"], spec] |
+	obj.kind == "CronJob"
+	spec := obj.spec.jobTemplate.spec.template.spec
+} | {[["spec"], obj.spec] |
+	obj.kind in {"Pod", "ServingRuntime", "ClusterServingRuntime"}
+}
+
+# {path, container, pod, pod_path} for every container: framework fields (no image of their own:
+# the serving runtime supplies it), containers and initContainers.
+containers(obj) := {c |
+	some [p, comp] in components(obj)
+	some key in framework_keys
+	x := comp[key]
+	is_object(x)
+	c := {"path": array.concat(p, [key]), "container": x, "pod": comp, "pod_path": p}
+} | {c |
+	some [p, spec] in pod_specs(obj)
+	some field in ["containers", "initContainers"]
+	some i, x in object.get(spec, field, [])
+	c := {"path": array.concat(p, [field, i]), "container": x, "pod": spec, "pod_path": p}
+}
+
+# The same for the input, as rules: evaluated once per input however many rules use them.
+input_components := components(input) if input.kind == "InferenceService"
+
+else := set()
+
+input_pod_specs := pod_specs(input) if input.kind in pod_kinds
+
+else := set()
+
+input_containers := containers(input) if input.kind in pod_kinds
+
+else := set()
+
+pod_kinds := workload_kinds | {"InferenceService", "CronJob", "Pod", "ServingRuntime", "ClusterServingRuntime"}
+
+# ---- images ----------------------------------------------------------------------------------------------------
+
+# "repo:tag@digest" -> {"repository": "docker.io/library/nginx", "tag": "1.2", "digest": "sha256:..."}
+image_parts(image) := {"repository": normalise_repository(repo), "tag": tag, "digest": digest} if {
+	[name, digest] := split_digest(image)
+	[repo, tag] := split_tag(name)
+}
+
+split_digest(image) := [name, digest] if {
+	contains(image, "@")
+	parts := split(image, "@")
+	name := parts[0]
+	digest := parts[1]
+} else := [image, ""]
+
+split_tag(name) := [repo, tag] if {
+	segments := split(name, "/")
+	last := segments[count(segments) - 1]
+	contains(last, ":")
+	tag_parts := split(last, ":")
+	tag := tag_parts[1]
+	repo := trim_suffix(name, concat("", [":", tag]))
+} else := [name, ""]
+
+normalise_repository(repo) := repo if {
+	first := split(repo, "/")[0]
+	count(split(repo, "/")) > 1
+	has_registry(first)
+} else := concat("/", ["docker.io", repo]) if {
+	count(split(repo, "/")) > 1
+} else := concat("/", ["docker.io", "library", repo])
+
+has_registry(first) if contains(first, ".")
+
+has_registry(first) if contains(first, ":")
+
+has_registry(first) if first == "localhost"
+
+# ---- quantities ------------------------------------------------------------------------------------------------
+
+# A Kubernetes quantity as a number; undefined (never a run-time error) for a malformed one: the schema check
+# reports those.
+quantity(value) := units.parse(text) if {
+	text := sprintf("%v", [value])
+	regex.match(`^[0-9]+(\.[0-9]+)?([eE][0-9]+|[numkMGTPE]i?|Ki)?$`, text)
+}

@@ -1,0 +1,73 @@
+# Model namespaces are isolated: a default-deny NetworkPolicy (ingress and egress) in every model namespace,
+# and, where models run in the Istio mesh (Serverless mode), STRICT mutual TLS by PeerAuthentication.
+# Both read data.inventory, the rendered objects of the environment.
+package kserve.network
+
+import rego.v1
+
+import data.kserve.lib
+
+# The objects whose namespace must be isolated: InferenceServices, and the model Namespaces themselves.
+subject_namespace := input.metadata.namespace if lib.is_isvc(input)
+
+subject_namespace := input.metadata.name if {
+	input.kind == "Namespace"
+	input.metadata.name in data.kserve.lib.model_namespaces
+}
+
+network_policies(ns) := object.get(data.kserve.lib.inventory.namespace, [ns, "networking.k8s.io/v1", "NetworkPolicy"], {})
+
+selects_all_pods(np) if count(object.get(np.spec, "podSelector", {})) == 0
+
+denies(np, "Ingress") if {
+	"Ingress" in object.get(np.spec, "policyTypes", ["Ingress"])
+	count(object.get(np.spec, "ingress", [])) == 0
+}
+
+denies(np, "Egress") if {
+	"Egress" in object.get(np.spec, "policyTypes", [])
+	count(object.get(np.spec, "egress", [])) == 0
+}
+
+default_deny(ns, direction) if {
+	some np in network_policies(ns)
+	selects_all_pods(np)
+	denies(np, direction)
+}
+
+# METADATA
+# title: Default-deny NetworkPolicy in model namespaces
+# description: Every model namespace has a NetworkPolicy selecting all pods that denies ingress and egress by default (allow rules are added on top).
+# custom:
+#   id: namespace-default-deny
+#   severity: error
+deny contains lib.finding("namespace-default-deny", msg, ["metadata", "namespace"]) if {
+	ns := subject_namespace
+	some direction in ["Ingress", "Egress"]
+	not default_deny(ns, direction)
+	msg := sprintf("%s: namespace %s has no default-deny %s NetworkPolicy (podSelector {} and no %s rules)", [lib.describe(input), ns, lower(direction), lower(direction)])
+}
+
+mesh_root_namespace := object.get(data.kserve.lib.params, ["istio", "rootNamespace"], "istio-system")
+
+strict_peer_authentication(ns) if {
+	some n in {ns, mesh_root_namespace}
+	some api, kinds in object.get(data.kserve.lib.inventory.namespace, n, {})
+	startswith(api, "security.istio.io/")
+	some pa in object.get(kinds, "PeerAuthentication", {})
+	count(object.get(pa.spec, ["selector", "matchLabels"], {})) == 0
+	pa.spec.mtls.mode == "STRICT"
+}
+
+# METADATA
+# title: STRICT mutual TLS in Serverless model namespaces
+# description: Where the environment runs Serverless (models in the Istio mesh), every model namespace (or the mesh root namespace) has a PeerAuthentication with mtls.mode STRICT for all workloads.
+# custom:
+#   id: namespace-mtls-strict
+#   severity: error
+deny contains lib.finding("namespace-mtls-strict", msg, ["metadata", "namespace"]) if {
+	data.kserve.lib.env_serverless
+	ns := subject_namespace
+	not strict_peer_authentication(ns)
+	msg := sprintf("%s: namespace %s has no STRICT PeerAuthentication (the environment runs Serverless, in the Istio mesh)", [lib.describe(input), ns])
+}

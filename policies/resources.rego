@@ -1,0 +1,40 @@
+# Requests and limits: every InferenceService container sets cpu and memory requests and limits, within the
+# environment's maxima (data.params.limits.maxResources).
+package kserve.resources
+
+import rego.v1
+
+import data.kserve.lib
+
+required := [["requests", "cpu"], ["requests", "memory"], ["limits", "cpu"], ["limits", "memory"]]
+
+# METADATA
+# title: Resources set
+# description: Every InferenceService container sets cpu and memory requests and limits.
+# custom:
+#   id: resources-required
+#   severity: error
+deny contains lib.finding("resources-required", msg, array.concat(c.path, ["resources"])) if {
+	lib.is_isvc(input)
+	some c in data.kserve.lib.input_containers
+	some [kind, resource] in required
+	not c.container.resources[kind][resource]
+	msg := sprintf("%s: %s sets no %s.%s", [lib.describe(input), concat(".", [sprintf("%v", [p]) | some p in c.path]), kind, resource])
+}
+
+# METADATA
+# title: Resources within the environment's maxima
+# description: No container requests or limits more cpu, memory or GPUs than limits.maxResources allows.
+# custom:
+#   id: resources-max
+#   severity: error
+deny contains lib.finding("resources-max", msg, array.concat(c.path, ["resources", kind, resource])) if {
+	lib.is_isvc(input)
+	maxima := object.get(data.kserve.lib.params, ["limits", "maxResources"], {})
+	some c in data.kserve.lib.input_containers
+	some kind in ["requests", "limits"]
+	some resource, value in object.get(c.container, ["resources", kind], {})
+	maximum := maxima[resource]
+	lib.quantity(value) > lib.quantity(maximum)
+	msg := sprintf("%s: %s %s %v is above the environment's maximum %v", [lib.describe(input), kind, resource, value, maximum])
+}

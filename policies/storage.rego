@@ -1,0 +1,90 @@
+# Model storage: storageUri schemes and buckets from the environment's allowlist, and s3:// models run as a
+# ServiceAccount that carries an IAM role (IRSA) and is part of the render.
+package kserve.storage
+
+import rego.v1
+
+import data.kserve.lib
+
+allowed_schemes := {s | some s in object.get(data.kserve.lib.params, ["storage", "allowedSchemes"], ["s3"])}
+
+allowed_buckets := {b | some b in object.get(data.kserve.lib.params, ["storage", "allowedBuckets"], [])} | {b |
+	b := data.kserve.lib.params.storage.bucket
+}
+
+storage_uris contains [path, uri] if {
+	some c in data.kserve.lib.input_containers
+	uri := c.container.storageUri
+	path := array.concat(c.path, ["storageUri"])
+}
+
+storage_uris contains [path, uri] if {
+	some [p, comp] in data.kserve.lib.input_components
+	uri := comp.storageUri
+	path := array.concat(p, ["storageUri"])
+}
+
+scheme(uri) := s if {
+	contains(uri, "://")
+	s := split(uri, "://")[0]
+} else := ""
+
+bucket(uri) := split(split(uri, "://")[1], "/")[0]
+
+# METADATA
+# title: Storage URI allowed
+# description: storageUri uses a scheme of storage.allowedSchemes (default s3) and, for s3:// and gs://, a bucket of storage.allowedBuckets (default the environment's bucket).
+# custom:
+#   id: storage-uri-allowed
+#   severity: error
+deny contains lib.finding("storage-uri-allowed", msg, path) if {
+	some [path, uri] in storage_uris
+	not scheme(uri) in allowed_schemes
+	msg := sprintf("%s: storageUri %q uses scheme %q; this environment allows %v", [lib.describe(input), uri, scheme(uri), sort(allowed_schemes)])
+}
+
+deny contains lib.finding("storage-uri-allowed", msg, path) if {
+	some [path, uri] in storage_uris
+	scheme(uri) in {"s3", "gs"}
+	count(allowed_buckets) > 0
+	not bucket(uri) in allowed_buckets
+	msg := sprintf("%s: storageUri %q reads bucket %q; this environment allows %v", [lib.describe(input), uri, bucket(uri), sort(allowed_buckets)])
+}
+
+role_annotation := "eks.amazonaws.com/role-arn"
+
+s3_components contains [p, comp] if {
+	some [p, comp] in data.kserve.lib.input_components
+	some [path, uri] in storage_uris
+	array.slice(path, 0, count(p)) == p
+	scheme(uri) == "s3"
+}
+
+# METADATA
+# title: s3 models use an IAM-role ServiceAccount
+# description: A component that reads s3:// sets serviceAccountName, and that ServiceAccount is in the render with an eks.amazonaws.com/role-arn annotation.
+# custom:
+#   id: s3-service-account
+#   severity: error
+deny contains lib.finding("s3-service-account", msg, p) if {
+	some [p, comp] in s3_components
+	not comp.serviceAccountName
+	msg := sprintf("%s: reads s3:// but sets no serviceAccountName (pods need an IAM role to read the bucket)", [lib.describe(input)])
+}
+
+deny contains lib.finding("s3-service-account", msg, array.concat(p, ["serviceAccountName"])) if {
+	some [p, comp] in s3_components
+	name := comp.serviceAccountName
+	ns := object.get(input.metadata, "namespace", "")
+	not data.kserve.lib.inventory.namespace[ns].v1.ServiceAccount[name]
+	msg := sprintf("%s: ServiceAccount %s/%s is not in the rendered output of this environment", [lib.describe(input), ns, name])
+}
+
+deny contains lib.finding("s3-service-account", msg, array.concat(p, ["serviceAccountName"])) if {
+	some [p, comp] in s3_components
+	name := comp.serviceAccountName
+	ns := object.get(input.metadata, "namespace", "")
+	account := data.kserve.lib.inventory.namespace[ns].v1.ServiceAccount[name]
+	object.get(account, ["metadata", "annotations", role_annotation], "") == ""
+	msg := sprintf("%s: ServiceAccount %s/%s has no %s annotation", [lib.describe(input), ns, name, role_annotation])
+}

@@ -1,0 +1,268 @@
+"""Loading Rego policies: files, packages, rules and their METADATA annotations.
+
+Every engine loads the same ``PolicyBundle``. Rule discovery reads the parsed module (regorus' AST, the same
+parser for every engine) so a rule written over several lines, or not at column 0, is still found; a module
+that does not parse is a ``PolicyError`` naming the file and line. The bundle also generates the *driver*
+module, the one query each engine evaluates per object: it gathers every ``deny``/``violation``/``warn``
+rule of the selected packages, so engines never walk packages one by one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import regorus
+import yaml
+
+from ...errors import PolicyError
+
+# conftest's rule names: deny, violation, warn, optionally followed by _suffix (deny_no_latest).
+FAILURE_PREFIXES = ("deny", "violation")
+WARNING_PREFIXES = ("warn",)
+CONFTEST_RULE = re.compile(r"^(deny|violation|warn)(_[A-Za-z0-9_]+)?$")
+TEST_RULE = re.compile(r"^test_[A-Za-z0-9_]*$")
+DRIVER_PACKAGE = "kserve_gitops_driver"
+EXCEPTIONS_FILE = "exceptions.yaml"
+
+# "--> policies/x.rego:12:5" in regorus messages
+_REGORUS_LOCATION = re.compile(r"-->\s*(?P<file>[^\n]+?):(?P<line>\d+):(?P<col>\d+)")
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """One rule head: ``deny``/``warn``/``violation``/``test_*`` and what its METADATA says."""
+
+    package: str
+    name: str
+    path: str
+    line: int
+    id: str = ""
+    severity: str = ""
+    title: str = ""
+    description: str = ""
+
+    @property
+    def is_conftest_rule(self) -> bool:
+        return bool(CONFTEST_RULE.match(self.name))
+
+    @property
+    def is_test(self) -> bool:
+        return bool(TEST_RULE.match(self.name))
+
+    @property
+    def default_severity(self) -> str:
+        return "warning" if self.name.startswith(WARNING_PREFIXES) else "error"
+
+    @property
+    def ref(self) -> str:
+        return f"data.{self.package}.{self.name}"
+
+
+@dataclass
+class PolicyModule:
+    path: str
+    text: str
+    package: str
+    rules: list[RuleInfo] = field(default_factory=list)
+
+    @property
+    def is_test_file(self) -> bool:
+        return self.path.endswith("_test.rego")
+
+
+@dataclass
+class PolicyBundle:
+    """Every ``.rego`` file under the policy folders, parsed once."""
+
+    modules: list[PolicyModule]
+    roots: list[Path] = field(default_factory=list)
+
+    @property
+    def packages(self) -> list[str]:
+        return sorted({m.package for m in self.modules})
+
+    def rule_packages(self) -> list[str]:
+        """Packages that define deny/violation/warn rules: the default --namespace set (conftest --all-namespaces)."""
+        return sorted({r.package for m in self.modules for r in m.rules if r.is_conftest_rule})
+
+    def select(self, namespaces: Iterable[str] | None) -> list[str]:
+        wanted = list(namespaces or [])
+        if not wanted:
+            return self.rule_packages()
+        known = set(self.packages)
+        missing = [ns for ns in wanted if ns not in known]
+        if missing:
+            raise PolicyError(
+                f"no policy package {', '.join(missing)} (packages: {', '.join(self.packages) or 'none'})",
+                hint="--namespace takes a Rego package name such as kserve.images",
+            )
+        return wanted
+
+    def conftest_rules(self, namespaces: Iterable[str]) -> list[RuleInfo]:
+        selected = set(namespaces)
+        seen: dict[tuple[str, str], RuleInfo] = {}
+        for module in self.modules:
+            for rule in module.rules:
+                if rule.package in selected and rule.is_conftest_rule:
+                    seen.setdefault((rule.package, rule.name), rule)
+        return [seen[k] for k in sorted(seen)]
+
+    def tests(self) -> list[RuleInfo]:
+        seen: dict[tuple[str, str], RuleInfo] = {}
+        for module in self.modules:
+            if not module.is_test_file:
+                continue
+            for rule in module.rules:
+                if rule.is_test:
+                    seen.setdefault((rule.package, rule.name), rule)
+        return sorted(seen.values(), key=lambda r: (r.path, r.line))
+
+    def documented_rules(self) -> list[RuleInfo]:
+        """What ``policy list`` shows: rules with a METADATA id, else each conftest rule by package.name."""
+        out: dict[str, RuleInfo] = {}
+        for module in self.modules:
+            if module.is_test_file:
+                continue
+            for rule in module.rules:
+                if not rule.is_conftest_rule:
+                    continue
+                key = rule.id or f"{rule.package}.{rule.name}"
+                out.setdefault(key, rule)
+        return [out[k] for k in sorted(out)]
+
+    def driver_source(self, namespaces: Iterable[str]) -> str:
+        """The module every engine evaluates: one set of {ns, rule, value} for the current input."""
+        lines = [f"package {DRIVER_PACKAGE}", "", "import rego.v1", ""]
+        rules = self.conftest_rules(namespaces)
+        if not rules:
+            lines.append("findings := set()")
+        for rule in rules:
+            lines.append(
+                f"findings contains {{\"ns\": {json.dumps(rule.package)}, \"rule\": {json.dumps(rule.name)}, \"value\": v}} if {{\n"
+                f"\tsome v in {rule_ref(rule)}\n}}"
+            )
+        # OPA's batch entry point: one HTTP round trip evaluates a list of objects.
+        lines += ["", "batch := [f | some obj in input.objects; f := findings with input as obj]", ""]
+        return "\n".join(lines)
+
+
+def rule_ref(rule: RuleInfo) -> str:
+    parts = "".join(f"[{json.dumps(p)}]" for p in rule.package.split("."))
+    return f"data{parts}.{rule.name}"
+
+
+def policy_files(roots: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for root in roots:
+        if root.is_file():
+            files.append(root)
+            continue
+        if not root.is_dir():
+            raise PolicyError("policy folder does not exist", path=root, hint="pass an existing folder with --policy DIR")
+        files.extend(sorted(p for p in root.rglob("*.rego") if p.is_file()))
+    return files
+
+
+def load_bundle(roots: Iterable[Path]) -> PolicyBundle:
+    roots = [Path(r) for r in roots]
+    modules = [parse_module(_display(p), p.read_text(encoding="utf-8")) for p in policy_files(roots)]
+    packages_by_file = {m.path for m in modules}
+    if not packages_by_file:
+        where = ", ".join(str(r) for r in roots) or "(none)"
+        raise PolicyError(f"no .rego policies found in {where}", hint="pass a folder of Rego policies with --policy DIR")
+    return PolicyBundle(modules=modules, roots=roots)
+
+
+def parse_module(path: str, text: str) -> PolicyModule:
+    engine = regorus.Engine()
+    try:
+        engine.add_policy(path, text)
+        ast = json.loads(engine.get_ast_as_json())[0]["ast"]
+    except RuntimeError as exc:
+        raise policy_error_from_regorus(exc, default_path=path) from None
+    package = _ref_text(ast["package"]["refr"])
+    annotations = _metadata_blocks(text)
+    rules: list[RuleInfo] = []
+    for item in ast.get("rules", []):
+        spec = item.get("Spec")
+        if not spec:
+            continue
+        head = next(iter(spec["head"].values()))
+        name = _ref_text(head["refr"]).split(".")[0]
+        line = head["span"]["line"]
+        meta = annotations.get(line, {})
+        custom = meta.get("custom") or {}
+        rules.append(
+            RuleInfo(
+                package=package,
+                name=name,
+                path=path,
+                line=line,
+                id=str(custom.get("id") or ""),
+                severity=str(custom.get("severity") or ""),
+                title=str(meta.get("title") or ""),
+                description=str(meta.get("description") or "").strip(),
+            )
+        )
+    return PolicyModule(path=path, text=text, package=package, rules=rules)
+
+
+def _ref_text(node: dict[str, Any]) -> str:
+    kind, body = next(iter(node.items()))
+    if kind == "Var":
+        return body["value"]
+    if kind == "RefDot":
+        return f"{_ref_text(body['refr'])}.{body['field'][1]}"
+    if kind == "RefBrack":
+        index = body.get("index", {})
+        inner = next(iter(index.values())) if index else {}
+        return f"{_ref_text(body['refr'])}.{inner.get('value', '')}"
+    return kind
+
+
+def _metadata_blocks(text: str) -> dict[int, dict[str, Any]]:
+    """``# METADATA`` comment blocks (OPA's annotation syntax), keyed by the line of the rule they precede."""
+    lines = text.splitlines()
+    out: dict[int, dict[str, Any]] = {}
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() == "# METADATA":
+            body = []
+            j = i + 1
+            while j < len(lines) and lines[j].lstrip().startswith("#"):
+                body.append(re.sub(r"^\s*# ?", "", lines[j]))
+                j += 1
+            try:
+                meta = yaml.safe_load("\n".join(body)) or {}
+            except yaml.YAMLError as exc:
+                raise PolicyError(f"METADATA block is not valid YAML: {exc}", path=None, line=i + 1) from None
+            if isinstance(meta, dict):
+                out[j + 1] = meta
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def policy_error_from_regorus(exc: BaseException, *, default_path: str | None = None, context: str = "") -> PolicyError:
+    """regorus errors read '--> file:line:col ... error: message'; keep the place and the message."""
+    text = str(exc).split("Stack backtrace:")[0].strip()
+    match = _REGORUS_LOCATION.search(text)
+    message_lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("error:")]
+    message = message_lines[0][len("error:") :].strip() if message_lines else (text.splitlines()[-1] if text else repr(exc))
+    if context:
+        message = f"{message} ({context})"
+    if match:
+        return PolicyError(message, path=match["file"], line=int(match["line"]), column=int(match["col"]))
+    return PolicyError(message, path=default_path)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

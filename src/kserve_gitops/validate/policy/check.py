@@ -1,0 +1,58 @@
+"""The ``policy`` check of ``validate``: the policy library over every rendered object of an environment.
+
+Policies are parsed once per run (cached by file fingerprint); the embedded engine is reused across
+environments (``set_data`` swaps the inventory), an OPA server lives for one environment and is always
+stopped, even when evaluation fails.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from ...results import Finding, LoadedObject
+from ..run import CheckContext, check
+from . import make_engine
+from .bundle import PolicyBundle, load_bundle, policy_files
+from .evaluate import evaluate_objects, waivers_for
+
+DEFAULT_POLICY_DIR = "policies"
+
+
+def policy_dirs(ctx: CheckContext) -> list[Path]:
+    if ctx.options.policy_dirs:
+        return list(ctx.options.policy_dirs)
+    default = Path(DEFAULT_POLICY_DIR)
+    return [default] if default.is_dir() else []
+
+
+@lru_cache(maxsize=8)
+def _cached_bundle(fingerprint: tuple) -> PolicyBundle:
+    return load_bundle([Path(p) for p in fingerprint[0]])
+
+
+def bundle_for(dirs: list[Path]) -> PolicyBundle:
+    files = policy_files(dirs)
+    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    return _cached_bundle((tuple(str(d) for d in dirs), stamp))
+
+
+@check("policy")
+def policy_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
+    options = ctx.options
+    if not options.policies:
+        return []
+    dirs = policy_dirs(ctx)
+    if not dirs:
+        return []
+    bundle = bundle_for(dirs)
+    env = ctx.environment
+    with make_engine(options.policy_engine, bundle, options.policy_namespaces, opa_url=options.opa_url) as engine:
+        return evaluate_objects(
+            engine,
+            objects,
+            params=env.params() if env else {},
+            environment=env.name if env else "files",
+            waivers=waivers_for(bundle),
+        )

@@ -1,0 +1,100 @@
+"""Objects in, findings out: build ``data.inventory``/``data.params``, evaluate in one batch, apply waivers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Iterable
+
+from ...results import Finding, LoadedObject, ObjectRef
+from ..run import finding_for
+from .bundle import EXCEPTIONS_FILE, PolicyBundle
+from .engine import PolicyEngine, PolicyResult
+from .waivers import WaiverSet, apply_waivers, load_waivers
+
+
+def inventory(objects: Iterable[Any]) -> dict[str, Any]:
+    """Gatekeeper's layout: ``namespace[ns][apiVersion][kind][name]`` and ``cluster[apiVersion][kind][name]``."""
+    namespaced: dict[str, Any] = {}
+    cluster: dict[str, Any] = {}
+    for obj in objects:
+        if not isinstance(obj, dict):
+            continue
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        api, kind, name = obj.get("apiVersion"), obj.get("kind"), meta.get("name")
+        if not (isinstance(api, str) and isinstance(kind, str) and isinstance(name, str)):
+            continue
+        ns = meta.get("namespace")
+        tree = namespaced.setdefault(ns, {}) if isinstance(ns, str) and ns else cluster
+        tree.setdefault(api, {}).setdefault(kind, {})[name] = obj
+    return {"namespace": namespaced, "cluster": cluster}
+
+
+def policy_data(objects: Iterable[Any], params: dict[str, Any] | None) -> dict[str, Any]:
+    return {"inventory": inventory(objects), "params": params or {}}
+
+
+def waivers_for(bundle: PolicyBundle) -> WaiverSet:
+    waivers = WaiverSet()
+    for root in bundle.roots:
+        path = root / EXCEPTIONS_FILE
+        if root.is_dir() and path.is_file():
+            waivers.extend(load_waivers(_display(path)))
+    return waivers
+
+
+def evaluate_objects(
+    engine: PolicyEngine,
+    objects: list[LoadedObject],
+    *,
+    params: dict[str, Any] | None,
+    environment: str,
+    waivers: WaiverSet | None = None,
+    combine: bool = False,
+    today: dt.date | None = None,
+) -> list[Finding]:
+    """Every finding for ``objects`` (one environment, or one set of files)."""
+    engine.set_data(policy_data((o.data for o in objects), params))
+    findings: list[Finding] = []
+    if combine:
+        # conftest --combine: one input, the list of every document
+        results = engine.evaluate([[o.data for o in objects]])[0]
+        anchor = objects[0] if objects else None
+        for result in results:
+            findings.append(_combined_finding(result, anchor, environment, engine.name))
+    else:
+        for obj, results in zip(objects, engine.evaluate([o.data for o in objects])):
+            for result in results:
+                findings.append(
+                    finding_for(
+                        obj,
+                        list(result.field),
+                        rule=result.rule_id,
+                        message=result.message,
+                        severity=result.severity,
+                        engine=f"policy:{engine.name}",
+                    )
+                )
+    if waivers:
+        findings = apply_waivers(findings, waivers, environment=environment, today=today)
+    return findings
+
+
+def _combined_finding(result: PolicyResult, anchor: LoadedObject | None, environment: str, engine: str) -> Finding:
+    return Finding(
+        rule=result.rule_id,
+        message=result.message,
+        severity=result.severity,
+        path=anchor.path if anchor else "",
+        line=0,
+        object=ObjectRef("", "", ""),
+        environment=environment,
+        engine=f"policy:{engine}",
+    )
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
