@@ -8,6 +8,8 @@ repo's synth + validate through the CLI.
 from __future__ import annotations
 
 import copy
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +78,6 @@ def schema_errors(schemas: SchemaSet, obj: dict[str, Any]) -> list[str]:
 
 def render_go_if(template: str, automated: bool) -> str:
     """The two constructs the sync-mode patch uses, evaluated the way Go's text/template does."""
-    import re
-
     inline = re.sub(
         r"\{\{ if \.automatedSync \}\}(.*?)\{\{ else \}\}(.*?)\{\{ end \}\}",
         lambda m: m.group(1) if automated else m.group(2),
@@ -261,8 +261,6 @@ def test_serverless_namespaces_get_istio_injection_and_raw_ones_do_not(files: di
 def test_storage_config_describes_the_bucket_and_holds_no_credentials(files: dict[str, bytes]) -> None:
     secret = yaml.safe_load(files["charts/identity/prod/secret-models-prod-storage-config.yaml"])
     assert set(secret["stringData"]) == {"default"}
-    import json
-
     storage = json.loads(secret["stringData"]["default"])
     assert storage == {
         "type": "s3",

@@ -219,7 +219,6 @@ class ApplicationSetProps:
 
 # Go template: only environments whose automatedSync is true get automated sync (prune + self-heal); every
 # Application says which mode it is in, so the patch is never empty and the mode shows in ArgoCD's UI.
-SYNC_MODE_ANNOTATION = "kserve-gitops.io/sync-mode"
 _AUTOMATED_PATCH = """metadata:
   annotations:
     kserve-gitops.io/sync-mode: '{{ if .automatedSync }}automated{{ else }}manual{{ end }}'
