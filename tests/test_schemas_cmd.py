@@ -1,0 +1,57 @@
+"""``schemas import`` (file and stdin) lays CRDs out like ../shared/crds; ``schemas fetch`` is tested only
+for what it refuses and the URLs it would fetch (no network in tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from conftest import REPO, SHARED_CRDS, run_cli_process
+
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+
+
+def test_import_from_stdin_files_kserve_crds_by_version(tmp_path: Path) -> None:
+    stream = "\n---\n".join(p.read_text() for p in sorted((SHARED_CRDS / "kserve" / "v0.14.1").glob("*.yaml")))
+    run = run_cli_process("--repo", str(tmp_path), "schemas", "import", "-", "--kserve-version", "v0.14.1", cwd=tmp_path, input=stream)
+    assert run.returncode == 0, run.stderr
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "schemas").rglob("*.yaml"))
+    assert "schemas/kserve/v0.14.1/serving.kserve.io_inferenceservices.yaml" in written
+    assert all(p.startswith("schemas/kserve/v0.14.1/") for p in written)
+
+
+def test_import_other_groups_and_lists(tmp_path: Path) -> None:
+    crds = [d for d in yaml.safe_load_all((SHARED_CRDS / "cert-manager" / "cert-manager.io_issuers.yaml").read_text()) if d]
+    (tmp_path / "crds.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": crds}))
+    run = run_cli_process("schemas", "import", "crds.yaml", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "schemas" / "cert-manager.io" / "cert-manager.io_issuers.yaml").is_file()
+
+
+def test_imported_schemas_are_used_by_validate(tmp_path: Path) -> None:
+    crd = EXAMPLES / "positive" / "core-list-and-json" / "crd.yaml"
+    widget = EXAMPLES / "negative" / "missing-schema" / "input.yaml"
+    assert run_cli_process("validate", str(widget), cwd=tmp_path).returncode == 1
+    assert run_cli_process("schemas", "import", str(crd), cwd=tmp_path).returncode == 0
+    run = run_cli_process("validate", str(widget), cwd=tmp_path)
+    assert run.returncode == 0, run.stdout
+
+
+def test_import_refuses_input_without_crds(tmp_path: Path) -> None:
+    run = run_cli_process("schemas", "import", "-", cwd=tmp_path, input="apiVersion: v1\nkind: ConfigMap\n")
+    assert run.returncode == 2 and "no CustomResourceDefinition" in run.stderr
+    assert not (tmp_path / "schemas").exists()
+
+
+def test_fetch_urls_and_refusals(tmp_path: Path) -> None:
+    run = run_cli_process("schemas", "fetch", "--kserve", "v0.14.1", "--dry-run", cwd=tmp_path)
+    assert run.returncode == 0
+    urls = run.stdout.split()
+    assert "https://raw.githubusercontent.com/kserve/kserve/v0.14.1/config/crd/full/serving.kserve.io_inferenceservices.yaml" in urls
+    assert len(urls) == 5
+    bad = run_cli_process("schemas", "fetch", "--kserve", "0.14; rm -rf /", cwd=tmp_path)
+    assert bad.returncode == 2
+    offline = run_cli_process("schemas", "fetch", "--kserve", "v0.14.1", cwd=tmp_path, env={"KSERVE_GITOPS_OFFLINE": "1"})
+    assert offline.returncode == 3 and "KSERVE_GITOPS_OFFLINE" in offline.stderr
+    assert not (tmp_path / "schemas").exists()
