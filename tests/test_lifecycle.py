@@ -1,0 +1,324 @@
+"""canary / promote / rollback against real git repositories: exact file bytes, refusals, fail-closed writes."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli_process
+from kserve_gitops.validate import run as validate_run
+
+STAGING = "models/sklearn-iris/staging.yaml"
+PROD = "models/sklearn-iris/prod.yaml"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+def commit_all(repo: Path, message: str = "state") -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", message)
+
+
+def status(repo: Path) -> str:
+    return git(repo, "status", "--porcelain")
+
+
+@pytest.fixture
+def repo(example_repo: Path, cli) -> Path:
+    """The example repo as a git repository with freshly synthesized output committed."""
+    git(example_repo, "init", "-q", "-b", "main")
+    git(example_repo, "config", "user.email", "test@example.com")
+    git(example_repo, "config", "user.name", "test")
+    assert cli("synth").exit_code == 0
+    commit_all(example_repo, "initial")
+    return example_repo
+
+
+@pytest.fixture
+def serverless_prod(repo: Path, cli) -> Path:
+    """prod on KServe v0.14.1 in Serverless mode: the revision-based (canaryTrafficPercent) canary."""
+    config = repo / "kserve-gitops.yaml"
+    config.write_text(config.read_text().replace("deploymentMode: RawDeployment", "deploymentMode: Serverless"))
+    assert cli("synth").exit_code == 0
+    commit_all(repo, "prod serverless")
+    return repo
+
+
+# --- KServe v0.20.0: list-form spec.canary ----------------------------------------------------------
+
+
+CANARY_BLOCK = """\
+  canary:
+    - trafficPercent: {percent}
+      predictor:
+        model:
+          name: kserve-container
+          modelFormat:
+            name: sklearn
+          storageUri: s3://acme-models-staging/sklearn/iris/v2
+          resources:
+            requests:
+              cpu: 100m
+              memory: 256Mi
+            limits:
+              cpu: "1"
+              memory: 1Gi
+"""
+
+
+def test_canary_list_form_appends_the_canary_and_regenerates_output(repo: Path, cli) -> None:
+    before = (repo / STAGING).read_text()
+    result = cli("canary", "sklearn-iris", "--env", "staging", "--storage-uri", "s3://acme-models-staging/sklearn/iris/v2", "--percent", "10")
+    assert result.exit_code == 0, result.output
+    after = (repo / STAGING).read_text()
+    assert after == before + CANARY_BLOCK.format(percent=10)
+    assert f"+++ b/{STAGING}" in result.output and "+  canary:" in result.output
+    # The generated output was rewritten with the model file: synth --check is clean, only staging changed.
+    assert cli("synth", "--check").exit_code == 0
+    changed = {line[3:] for line in status(repo).splitlines()}
+    assert STAGING in changed
+    assert all(path == STAGING or path.startswith("overlays/staging/") for path in changed), changed
+
+
+def test_shift_then_promote_makes_the_canary_the_predictor(repo: Path, cli) -> None:
+    uri = "s3://acme-models-staging/sklearn/iris/v2"
+    assert cli("canary", "sklearn-iris", "--env", "staging", "--storage-uri", uri, "--percent", "10").exit_code == 0
+    shifted = cli("canary", "sklearn-iris", "--env", "staging", "--percent", "50")
+    assert shifted.exit_code == 0, shifted.output
+    assert "-    - trafficPercent: 10\n+    - trafficPercent: 50" in shifted.output
+    assert (repo / STAGING).read_text().endswith(CANARY_BLOCK.format(percent=50))
+    promoted = cli("promote", "sklearn-iris", "--env", "staging")
+    assert promoted.exit_code == 0, promoted.output
+    assert (repo / STAGING).read_text() == f"spec:\n  predictor:\n    model:\n      storageUri: {uri}\n"
+    assert cli("synth", "--check").exit_code == 0
+
+
+def test_list_canary_rollback_restores_every_byte(repo: Path, cli) -> None:
+    uri = "s3://acme-models-staging/sklearn/iris/v2"
+    assert cli("canary", "sklearn-iris", "--env", "staging", "--storage-uri", uri, "--percent", "10").exit_code == 0
+    assert status(repo)
+    result = cli("rollback", "sklearn-iris", "--env", "staging")
+    assert result.exit_code == 0, result.output
+    assert status(repo) == ""  # the model file and the generated output are as committed
+
+
+def test_existing_staging_canary_promotes(repo: Path, cli) -> None:
+    """The example's pytorch-cifar10 staging canary (written by hand) is promoted; its comment stays."""
+    path = repo / "models/pytorch-cifar10/staging.yaml"
+    header = path.read_text().splitlines(keepends=True)[0]
+    result = cli("promote", "pytorch-cifar10", "--env", "staging")
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == header + "spec:\n  predictor:\n    model:\n      storageUri: s3://acme-models-staging/pytorch/cifar10/v2\n"
+
+
+# --- KServe v0.14.1 Serverless: canaryTrafficPercent, stable URI recorded -----------------------------
+
+
+def test_revision_canary_records_the_stable_uri_and_rollback_restores_bytes(serverless_prod: Path, cli) -> None:
+    repo = serverless_prod
+    before = (repo / PROD).read_text()
+    result = cli("canary", "sklearn-iris", "--env", "prod", "--storage-uri", "s3://acme-models-prod/sklearn/iris/v2", "--percent", "10")
+    assert result.exit_code == 0, result.output
+    assert (repo / PROD).read_text() == (
+        "# prod serves the same artifact, copied to the prod bucket by the release job.\n"
+        "metadata:\n"
+        "  annotations:\n"
+        "    kserve-gitops.io/stable-storage-uri: s3://acme-models-prod/sklearn/iris/v1\n"
+        "spec:\n"
+        "  predictor:\n"
+        "    minReplicas: 2\n"
+        "    maxReplicas: 4\n"
+        "    model:\n"
+        "      storageUri: s3://acme-models-prod/sklearn/iris/v2\n"
+        "    canaryTrafficPercent: 10\n"
+    )
+    rendered = cli("render", "prod")
+    assert "canaryTrafficPercent: 10" in rendered.output
+    assert cli("canary", "sklearn-iris", "--env", "prod", "--percent", "40").exit_code == 0
+    assert "canaryTrafficPercent: 40" in (repo / PROD).read_text()
+    result = cli("rollback", "sklearn-iris", "--env", "prod")
+    assert result.exit_code == 0, result.output
+    assert (repo / PROD).read_text() == before
+    assert status(repo) == ""
+
+
+def test_revision_promote_keeps_the_new_uri(serverless_prod: Path, cli) -> None:
+    repo = serverless_prod
+    uri = "s3://acme-models-prod/sklearn/iris/v2"
+    assert cli("canary", "sklearn-iris", "--env", "prod", "--storage-uri", uri, "--percent", "10").exit_code == 0
+    assert cli("promote", "sklearn-iris", "--env", "prod").exit_code == 0
+    before = git(repo, "show", f"HEAD:{PROD}")
+    assert (repo / PROD).read_text() == before.replace("iris/v1", "iris/v2")
+
+
+def test_canary_creates_the_environment_file_and_rollback_removes_it(serverless_prod: Path, cli) -> None:
+    repo = serverless_prod
+    (repo / PROD).unlink()
+    assert cli("synth").exit_code == 0
+    commit_all(repo, "no prod patch")
+    result = cli("canary", "sklearn-iris", "--env", "prod", "--storage-uri", "s3://acme-models-prod/sklearn/iris/v2", "--percent", "5")
+    assert result.exit_code == 0, result.output
+    assert "--- /dev/null" in result.output
+    assert (repo / PROD).read_text() == (
+        "metadata:\n"
+        "  annotations:\n"
+        "    kserve-gitops.io/stable-storage-uri: s3://acme-models-dev/sklearn/iris/v1\n"
+        "spec:\n"
+        "  predictor:\n"
+        "    model:\n"
+        "      storageUri: s3://acme-models-prod/sklearn/iris/v2\n"
+        "    canaryTrafficPercent: 5\n"
+    )
+    assert cli("rollback", "sklearn-iris", "--env", "prod").exit_code == 0
+    assert not (repo / PROD).exists()
+    assert status(repo) == ""
+
+
+# --- comments, quoting and blank lines ---------------------------------------------------------------
+
+
+COMMENTED = """\
+# Staging patch for the iris model.   (header comment, trailing spaces kept)
+
+spec:   # the spec
+  predictor:
+    # replicas: staging keeps one warm
+    minReplicas: 1
+
+    model:
+      storageUri: "s3://acme-models-staging/sklearn/iris/v1"  # quoted on purpose
+      runtimeVersion: '1.5.0'
+# a comment at column 0 at the end
+"""
+
+
+def test_comments_quotes_and_blank_lines_survive_byte_for_byte(serverless_prod: Path, cli) -> None:
+    repo = serverless_prod
+    path = repo / "models/sklearn-iris/prod.yaml"
+    path.write_text(COMMENTED.replace("staging", "prod").replace("Staging", "Prod"))
+    assert cli("synth").exit_code == 0
+    commit_all(repo, "commented prod")
+    original = path.read_text()
+    result = cli("canary", "sklearn-iris", "--env", "prod", "--storage-uri", "s3://acme-models-prod/sklearn/iris/v2", "--percent", "10")
+    assert result.exit_code == 0, result.output
+    edited = path.read_text()
+    removed = [line for line in original.splitlines() if line not in edited.splitlines()]
+    added = [line for line in edited.splitlines() if line not in original.splitlines()]
+    # Exactly the storageUri line changed (keeping its double quotes and comment); the rest is additions.
+    assert removed == ['      storageUri: "s3://acme-models-prod/sklearn/iris/v1"  # quoted on purpose']
+    assert '      storageUri: "s3://acme-models-prod/sklearn/iris/v2"  # quoted on purpose' in added
+    assert "    kserve-gitops.io/stable-storage-uri: s3://acme-models-prod/sklearn/iris/v1" in added
+    assert any("canaryTrafficPercent: 10" in line for line in added)
+    assert cli("rollback", "sklearn-iris", "--env", "prod").exit_code == 0
+    assert path.read_text() == original
+
+
+def test_list_canary_keeps_a_commented_file_intact(repo: Path, cli) -> None:
+    path = repo / STAGING
+    path.write_text(COMMENTED)
+    assert cli("synth").exit_code == 0
+    commit_all(repo, "commented staging")
+    result = cli("canary", "sklearn-iris", "--env", "staging", "--storage-uri", "s3://acme-models-staging/sklearn/iris/v2", "--percent", "10")
+    assert result.exit_code == 0, result.output
+    edited = path.read_text()
+    original_lines = COMMENTED.splitlines()
+    # Every original line is still there, in order.
+    it = iter(edited.splitlines())
+    assert all(any(line == e for e in it) for line in original_lines)
+    assert cli("rollback", "sklearn-iris", "--env", "staging").exit_code == 0
+    assert path.read_text() == COMMENTED
+
+
+# --- refusals ----------------------------------------------------------------------------------------
+
+
+def test_raw_deployment_refuses_a_canary(repo: Path, cli) -> None:
+    result = cli("canary", "sklearn-iris", "--env", "prod", "--storage-uri", "s3://acme-models-prod/sklearn/iris/v2", "--percent", "10")
+    assert result.exit_code == 2
+    assert "RawDeployment" in result.output and "Serverless" in result.output
+    assert status(repo) == ""
+
+
+def test_refusal_exit_code_in_a_real_process(repo: Path) -> None:
+    proc = run_cli_process("canary", "sklearn-iris", "--env", "prod", "--percent", "10", cwd=repo)
+    assert proc.returncode == 2
+    assert "only supported in Serverless mode" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["canary", "nope", "--env", "staging", "--percent", "10"], "no model named 'nope'"),
+        (["canary", "sklearn-iris", "--env", "nowhere", "--percent", "10"], "unknown environment 'nowhere'"),
+        (["canary", "sklearn-iris", "--env", "staging", "--percent", "100", "--storage-uri", "s3://x/y"], "between 1 and 99"),
+        (["canary", "sklearn-iris", "--env", "staging", "--percent", "10"], "no canary in progress"),
+        (["promote", "sklearn-iris", "--env", "staging"], "no canary to promote"),
+        (["rollback", "sklearn-iris", "--env", "dev"], "no canary to roll back"),
+        (["canary", "custom-transformer", "--env", "prod", "--percent", "10"], "does not deploy to prod"),
+        (
+            ["canary", "pytorch-cifar10", "--env", "staging", "--percent", "10", "--storage-uri", "s3://acme-models-staging/pytorch/cifar10/v3"],
+            "already in progress",
+        ),
+        (
+            ["canary", "sklearn-iris", "--env", "staging", "--percent", "10", "--storage-uri", "s3://acme-models-staging/sklearn/iris/v1"],
+            "already serves",
+        ),
+    ],
+)
+def test_refusals_change_nothing(repo: Path, cli, args: list[str], message: str) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert status(repo) == ""
+
+
+def test_rollback_without_a_recorded_stable_uri_is_refused(serverless_prod: Path, cli) -> None:
+    # The example's hand-written prod canary keeps its stable URI only in a comment.
+    result = cli("rollback", "pytorch-cifar10", "--env", "prod")
+    assert result.exit_code == 2
+    assert "stable storageUri is not recorded" in result.output
+    assert status(serverless_prod) == ""
+
+
+def test_list_canary_is_refused_on_kserve_without_it(serverless_prod: Path, cli) -> None:
+    repo = serverless_prod
+    (repo / PROD).write_text((repo / STAGING).read_text().replace("staging", "prod") + CANARY_BLOCK.format(percent=10).replace("staging", "prod"))
+    result = cli("canary", "sklearn-iris", "--env", "prod", "--percent", "20")
+    assert result.exit_code == 2
+    assert "has no list-form spec.canary" in result.output
+
+
+# --- an invalid result writes nothing ---------------------------------------------------------------
+
+
+def test_an_invalid_result_writes_nothing(repo: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A validation check (registered like any other) rejects canaries: the command exits 1 and no file moves."""
+
+    def no_canaries(objects, ctx):
+        for obj in objects:
+            if obj.data.get("kind") == "InferenceService" and obj.data["spec"].get("canary"):
+                yield validate_run.finding_for(obj, ["spec", "canary"], rule="test-no-canary", message="canaries are frozen")
+
+    monkeypatch.setitem(validate_run.CHECKS, "test-no-canary", no_canaries)
+    # pytorch-cifar10 already has a staging canary: take it out of the way so only the new one trips the check.
+    (repo / "models/pytorch-cifar10/staging.yaml").write_text("spec:\n  predictor:\n    model:\n      storageUri: s3://acme-models-staging/pytorch/cifar10/v1\n")
+    assert cli("synth").exit_code == 0
+    commit_all(repo, "no staging canary")
+    result = cli("canary", "sklearn-iris", "--env", "staging", "--storage-uri", "s3://acme-models-staging/sklearn/iris/v2", "--percent", "10")
+    assert result.exit_code == 1, result.output
+    assert "canaries are frozen" in result.output
+    assert "nothing was written" in result.output
+    assert f"{STAGING}:" in result.output  # the finding names the real file, not the temporary copy
+    assert status(repo) == ""
+
+
+def test_dry_run_writes_nothing(repo: Path, cli) -> None:
+    result = cli("canary", "sklearn-iris", "--env", "staging", "--storage-uri", "s3://acme-models-staging/sklearn/iris/v2", "--percent", "10", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "+  canary:" in result.output and "dry run" in result.output
+    assert status(repo) == ""
