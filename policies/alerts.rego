@@ -1,6 +1,10 @@
 # Alerting: every InferenceService is covered by an alerting rule of a rendered PrometheusRule, one whose
 # expression selects the model's namespace (namespace=~"..." or namespace="...", also namespace_name for
 # Knative metrics) or names the InferenceService.
+# METADATA
+# scope: package
+# custom:
+#   kinds: [InferenceService]
 package kserve.alerts
 
 import rego.v1
@@ -16,28 +20,35 @@ alert_expressions contains expr if {
 	expr := sprintf("%v", [rule.expr])
 }
 
-selects(expr, label, value) if {
-	pattern := sprintf(`%s=~"([^"]*)"`, [label])
-	some match in regex.find_all_string_submatch_n(pattern, expr, -1)
-	regex.match(sprintf("^(?:%s)$", [match[1]]), value)
-}
+namespace_labels := {"namespace", "namespace_name", "exported_namespace"}
 
-selects(expr, label, value) if {
-	pattern := sprintf(`%s="([^"]*)"`, [label])
-	some match in regex.find_all_string_submatch_n(pattern, expr, -1)
-	match[1] == value
-}
+name_labels := {"inferenceservice", "isvc", "service_name", "configuration_name"}
 
-covered(ns, name) if {
+# Every label matcher of every alert expression, [label, operator, value]: one regex pass per expression.
+selectors contains [m[1], m[2], m[3]] if {
 	some expr in alert_expressions
-	some label in ["namespace", "namespace_name", "exported_namespace"]
-	selects(expr, label, ns)
+	some m in regex.find_all_string_submatch_n(`([a-z_]+)(=~|=)"([^"]*)"`, expr, -1)
 }
 
-covered(ns, name) if {
-	some expr in alert_expressions
-	some label in ["inferenceservice", "isvc", "service_name", "configuration_name"]
-	selects(expr, label, name)
+matches("=", pattern, value) if pattern == value
+
+matches("=~", pattern, value) if value in split(pattern, "|")
+
+matches("=~", pattern, value) if {
+	not value in split(pattern, "|")
+	regex.match(concat("", ["^(?:", pattern, ")$"]), value)
+}
+
+covered(ns, _) if {
+	some [label, op, pattern] in selectors
+	label in namespace_labels
+	matches(op, pattern, ns)
+}
+
+covered(_, name) if {
+	some [label, op, pattern] in selectors
+	label in name_labels
+	matches(op, pattern, name)
 }
 
 # METADATA

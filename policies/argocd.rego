@@ -1,5 +1,9 @@
 # ArgoCD Applications stay in their lane: an allowed project (never the catch-all "default" unless allowed)
 # and a destination in this environment's cluster (and allowed namespaces when argocd.allowedNamespaces is set).
+# METADATA
+# scope: package
+# custom:
+#   kinds: [Application]
 package kserve.argocd
 
 import rego.v1

@@ -1,5 +1,9 @@
 # Canaries: traffic percentages between 0 and 100, and only in a deployment mode that can split traffic
 # (KServe supports canary rollout in Serverless mode only).
+# METADATA
+# scope: package
+# custom:
+#   kinds: [InferenceService]
 package kserve.canary
 
 import rego.v1

@@ -1,5 +1,9 @@
 # GPUs: a component that asks for GPUs says where it may run (nodeSelector or node affinity, and a toleration
 # for the GPU taint), and the environment's InferenceServices together stay within limits.gpuBudget.
+# METADATA
+# scope: package
+# custom:
+#   kinds: [InferenceService, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, ServingRuntime, ClusterServingRuntime]
 package kserve.gpu
 
 import rego.v1

@@ -1,5 +1,9 @@
 # Container images: a fixed tag or digest (never :latest or untagged), from the environment's allowed
 # registries, and pinned by digest where the environment requires it (images.requireDigests).
+# METADATA
+# scope: package
+# custom:
+#   kinds: [InferenceService, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, ServingRuntime, ClusterServingRuntime]
 package kserve.images
 
 import rego.v1

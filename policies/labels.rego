@@ -1,4 +1,8 @@
 # Ownership: every InferenceService carries owner and team labels, so alerts and waivers reach someone.
+# METADATA
+# scope: package
+# custom:
+#   kinds: [InferenceService]
 package kserve.labels
 
 import rego.v1

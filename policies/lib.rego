@@ -66,7 +66,9 @@ components(obj) := {[["spec", name], comp] |
 workload_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 
 # [path, pod spec] of every object that runs pods; InferenceService components are pod specs.
-pod_specs(obj) := components(obj) | {[["spec", "template", "spec"], spec] |
+pod_specs(obj) := components(obj) | other_pod_specs(obj)
+
+other_pod_specs(obj) := {[["spec", "template", "spec"], spec] |
 	obj.kind in workload_kinds
 	spec := obj.spec.template.spec
 } | {[["spec", "jobTemplate", "spec", "template", "spec"], spec] |
@@ -76,19 +78,21 @@ pod_specs(obj) := components(obj) | {[["spec", "template", "spec"], spec] |
 	obj.kind in {"Pod", "ServingRuntime", "ClusterServingRuntime"}
 }
 
-# {path, container, pod, pod_path} for every container: framework fields (no image of their own:
+# {path, container, pod_path} for every container: framework fields (no image of their own:
 # the serving runtime supplies it), containers and initContainers.
-containers(obj) := {c |
-	some [p, comp] in components(obj)
+containers(obj) := containers_of(components(obj), pod_specs(obj))
+
+containers_of(comps, pods) := {c |
+	some [p, comp] in comps
 	some key in framework_keys
 	x := comp[key]
 	is_object(x)
-	c := {"path": array.concat(p, [key]), "container": x, "pod": comp, "pod_path": p}
+	c := {"path": array.concat(p, [key]), "container": x, "pod_path": p}
 } | {c |
-	some [p, spec] in pod_specs(obj)
+	some [p, spec] in pods
 	some field in ["containers", "initContainers"]
 	some i, x in object.get(spec, field, [])
-	c := {"path": array.concat(p, [field, i]), "container": x, "pod": spec, "pod_path": p}
+	c := {"path": array.concat(p, [field, i]), "container": x, "pod_path": p}
 }
 
 # The same for the input, as rules: evaluated once per input however many rules use them.
@@ -96,13 +100,11 @@ input_components := components(input) if input.kind == "InferenceService"
 
 else := set()
 
-input_pod_specs := pod_specs(input) if input.kind in pod_kinds
+input_pod_specs := input_components | other_pod_specs(input) if input.kind in pod_kinds
 
 else := set()
 
-input_containers := containers(input) if input.kind in pod_kinds
-
-else := set()
+input_containers := containers_of(input_components, input_pod_specs)
 
 pod_kinds := workload_kinds | {"InferenceService", "CronJob", "Pod", "ServingRuntime", "ClusterServingRuntime"}
 

@@ -1,6 +1,10 @@
 # Model namespaces are isolated: a default-deny NetworkPolicy (ingress and egress) in every model namespace,
 # and, where models run in the Istio mesh (Serverless mode), STRICT mutual TLS by PeerAuthentication.
 # Both read data.inventory, the rendered objects of the environment.
+# METADATA
+# scope: package
+# custom:
+#   kinds: [InferenceService, Namespace]
 package kserve.network
 
 import rego.v1

@@ -1,5 +1,9 @@
 # Replicas: production keeps at least two replicas of every component (no scale-to-zero), and no component
 # scales beyond the environment's limits.maxReplicas.
+# METADATA
+# scope: package
+# custom:
+#   kinds: [InferenceService]
 package kserve.replicas
 
 import rego.v1

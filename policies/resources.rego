@@ -1,5 +1,9 @@
 # Requests and limits: every InferenceService container sets cpu and memory requests and limits, within the
 # environment's maxima (data.params.limits.maxResources).
+# METADATA
+# scope: package
+# custom:
+#   kinds: [InferenceService]
 package kserve.resources
 
 import rego.v1
@@ -22,6 +26,11 @@ deny contains lib.finding("resources-required", msg, array.concat(c.path, ["reso
 	msg := sprintf("%s: %s sets no %s.%s", [lib.describe(input), concat(".", [sprintf("%v", [p]) | some p in c.path]), kind, resource])
 }
 
+# The environment's maxima as numbers, parsed once per evaluation.
+maximum[resource] := lib.quantity(value) if {
+	some resource, value in object.get(data.kserve.lib.params, ["limits", "maxResources"], {})
+}
+
 # METADATA
 # title: Resources within the environment's maxima
 # description: No container requests or limits more cpu, memory or GPUs than limits.maxResources allows.
@@ -29,12 +38,11 @@ deny contains lib.finding("resources-required", msg, array.concat(c.path, ["reso
 #   id: resources-max
 #   severity: error
 deny contains lib.finding("resources-max", msg, array.concat(c.path, ["resources", kind, resource])) if {
-	lib.is_isvc(input)
-	maxima := object.get(data.kserve.lib.params, ["limits", "maxResources"], {})
 	some c in data.kserve.lib.input_containers
 	some kind in ["requests", "limits"]
 	some resource, value in object.get(c.container, ["resources", kind], {})
-	maximum := maxima[resource]
-	lib.quantity(value) > lib.quantity(maximum)
-	msg := sprintf("%s: %s %s %v is above the environment's maximum %v", [lib.describe(input), kind, resource, value, maximum])
+	limit := maximum[resource]
+	lib.quantity(value) > limit
+	maximum_text := data.kserve.lib.params.limits.maxResources[resource]
+	msg := sprintf("%s: %s %s %v is above the environment's maximum %v", [lib.describe(input), kind, resource, value, maximum_text])
 }

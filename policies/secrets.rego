@@ -1,5 +1,9 @@
 # No secret values in plain environment variables: credentials come from a Secret (valueFrom.secretKeyRef)
 # or from the pod's IAM role, never from a literal in git.
+# METADATA
+# scope: package
+# custom:
+#   kinds: [InferenceService, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, ServingRuntime, ClusterServingRuntime]
 package kserve.secrets
 
 import rego.v1

@@ -1,6 +1,10 @@
 # Containers run without privileges: no privileged containers or privilege escalation, no root user, no
 # hostPath volumes. Containers that bring their own image must say they run as non-root; framework model
 # containers get the serving runtime's securityContext.
+# METADATA
+# scope: package
+# custom:
+#   kinds: [InferenceService, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, ServingRuntime, ClusterServingRuntime]
 package kserve.security
 
 import rego.v1
@@ -42,8 +46,13 @@ deny contains lib.finding("run-as-non-root", msg, array.concat(c.path, ["securit
 	some c in data.kserve.lib.input_containers
 	c.container.image
 	not non_root(object.get(c.container, "securityContext", {}))
-	not non_root(object.get(c.pod, "securityContext", {}))
+	not non_root(pod_security_context(c.pod_path))
 	msg := sprintf("%s: container %v brings its own image but does not set securityContext.runAsNonRoot: true", [lib.describe(input), object.get(c.container, "name", c.path)])
+}
+
+pod_security_context(path) := object.get(spec, "securityContext", {}) if {
+	some [p, spec] in data.kserve.lib.input_pod_specs
+	p == path
 }
 
 explicit_root(ctx) if ctx.runAsUser == 0

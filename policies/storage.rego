@@ -1,5 +1,9 @@
 # Model storage: storageUri schemes and buckets from the environment's allowlist, and s3:// models run as a
 # ServiceAccount that carries an IAM role (IRSA) and is part of the render.
+# METADATA
+# scope: package
+# custom:
+#   kinds: [InferenceService]
 package kserve.storage
 
 import rego.v1

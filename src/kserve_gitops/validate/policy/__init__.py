@@ -17,7 +17,12 @@ ENGINE_NAMES = ("regorus", "opa")
 
 
 def make_engine(
-    name: str, bundle: PolicyBundle, namespaces: Iterable[str] | None = None, *, opa_url: str | None = None
+    name: str,
+    bundle: PolicyBundle,
+    namespaces: Iterable[str] | None = None,
+    *,
+    opa_url: str | None = None,
+    combine: bool = False,
 ) -> PolicyEngine:
     """An engine by name; ``opa_url`` implies the OPA engine against that server."""
     if opa_url and name not in ("opa", "regorus"):
@@ -25,11 +30,11 @@ def make_engine(
     if name == "opa" or opa_url:
         from .opa import OpaEngine
 
-        return OpaEngine(bundle, namespaces, url=opa_url)
+        return OpaEngine(bundle, namespaces, combine=combine, url=opa_url)
     if name == "regorus":
         from .regorus import RegorusEngine
 
-        return RegorusEngine(bundle, namespaces)
+        return RegorusEngine(bundle, namespaces, combine=combine)
     raise UsageError(f"unknown policy engine {name!r} (known: {', '.join(ENGINE_NAMES)})")
 
 

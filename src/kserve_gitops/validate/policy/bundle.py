@@ -68,6 +68,8 @@ class PolicyModule:
     text: str
     package: str
     rules: list[RuleInfo] = field(default_factory=list)
+    # METADATA "scope: package" custom.kinds: the only kinds this module's rules can fire for
+    kinds: frozenset[str] | None = None
 
     @property
     def is_test_file(self) -> bool:
@@ -134,17 +136,38 @@ class PolicyBundle:
                 out.setdefault(key, rule)
         return [out[k] for k in sorted(out)]
 
-    def driver_source(self, namespaces: Iterable[str]) -> str:
-        """The module every engine evaluates: one set of {ns, rule, value} for the current input."""
+    def package_kinds(self, package: str) -> frozenset[str] | None:
+        """The kinds a package's rules apply to, when every module of it that has rules declares them."""
+        kinds: set[str] = set()
+        for module in self.modules:
+            if module.package != package or not any(r.is_conftest_rule for r in module.rules):
+                continue
+            if module.kinds is None:
+                return None
+            kinds |= module.kinds
+        return frozenset(kinds)
+
+    def driver_source(self, namespaces: Iterable[str], *, kind_guards: bool = True) -> str:
+        """The module every engine evaluates: one set of {ns, rule, value} for the current input.
+
+        With ``kind_guards``, a package that declares its kinds (package METADATA ``custom.kinds``) is
+        only evaluated for objects of those kinds: most rendered objects then skip most packages.
+        """
         lines = [f"package {DRIVER_PACKAGE}", "", "import rego.v1", ""]
         rules = self.conftest_rules(namespaces)
         if not rules:
             lines.append("findings := set()")
         for rule in rules:
+            kinds = self.package_kinds(rule.package) if kind_guards else None
+            guard = f"\tinput.kind in {json.dumps(sorted(kinds)).replace('[', '{').replace(']', '}')}\n" if kinds else ""
+            if kinds is not None and not kinds:
+                continue
             lines.append(
                 f"findings contains {{\"ns\": {json.dumps(rule.package)}, \"rule\": {json.dumps(rule.name)}, \"value\": v}} if {{\n"
-                f"\tsome v in {rule_ref(rule)}\n}}"
+                f"{guard}\tsome v in {rule_ref(rule)}\n}}"
             )
+        if len(lines) == 4:
+            lines.append("findings := set()")
         # OPA's batch entry point: one HTTP round trip evaluates a list of objects.
         lines += ["", "batch := [f | some obj in input.objects; f := findings with input as obj]", ""]
         return "\n".join(lines)
@@ -208,7 +231,13 @@ def parse_module(path: str, text: str) -> PolicyModule:
                 description=str(meta.get("description") or "").strip(),
             )
         )
-    return PolicyModule(path=path, text=text, package=package, rules=rules)
+    package_meta = annotations.get(ast["package"]["span"]["line"], {})
+    kinds = None
+    if package_meta.get("scope") == "package":
+        declared = (package_meta.get("custom") or {}).get("kinds")
+        if isinstance(declared, list) and all(isinstance(k, str) for k in declared):
+            kinds = frozenset(declared)
+    return PolicyModule(path=path, text=text, package=package, rules=rules, kinds=kinds)
 
 
 def _ref_text(node: dict[str, Any]) -> str:

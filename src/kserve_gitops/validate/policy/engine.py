@@ -62,9 +62,11 @@ class PolicyEngine(ABC):
 
     name = "abstract"
 
-    def __init__(self, bundle: PolicyBundle, namespaces: Iterable[str] | None = None) -> None:
+    def __init__(self, bundle: PolicyBundle, namespaces: Iterable[str] | None = None, *, combine: bool = False) -> None:
         self.bundle = bundle
         self.namespaces = bundle.select(namespaces)
+        # --combine: the input is a list of documents, so the per-kind guards of the driver do not apply
+        self.combine = combine
         self.rules: dict[tuple[str, str], RuleInfo] = {(r.package, r.name): r for r in bundle.conftest_rules(self.namespaces)}
 
     @abstractmethod

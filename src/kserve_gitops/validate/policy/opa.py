@@ -109,8 +109,10 @@ def _stop_process(process: subprocess.Popen[bytes]) -> None:
 class OpaEngine(PolicyEngine):
     name = "opa"
 
-    def __init__(self, bundle: PolicyBundle, namespaces: Iterable[str] | None = None, *, url: str | None = None) -> None:
-        super().__init__(bundle, namespaces)
+    def __init__(
+        self, bundle: PolicyBundle, namespaces: Iterable[str] | None = None, *, combine: bool = False, url: str | None = None
+    ) -> None:
+        super().__init__(bundle, namespaces, combine=combine)
         self.server: OpaServer | None = None
         self._uploaded: list[str] = []
         self._data_keys: list[str] = []
@@ -150,7 +152,7 @@ class OpaEngine(PolicyEngine):
     def _upload(self) -> None:
         # Modules may call functions of modules uploaded later: upload until nothing more compiles.
         pending = [(POLICY_ID_PREFIX + m.path.lstrip("/"), m.text, m.path) for m in self.bundle.modules]
-        pending.append((DRIVER_ID, self.bundle.driver_source(self.namespaces), "<kserve-gitops driver>"))
+        pending.append((DRIVER_ID, self.bundle.driver_source(self.namespaces, kind_guards=not self.combine), "<kserve-gitops driver>"))
         self._paths.update({policy_id: path for policy_id, _text, path in pending})
         while pending:
             progress = []

@@ -23,13 +23,13 @@ DRIVER_FILE = "<kserve-gitops driver>"
 class RegorusEngine(PolicyEngine):
     name = "regorus"
 
-    def __init__(self, bundle: PolicyBundle, namespaces: Iterable[str] | None = None) -> None:
-        super().__init__(bundle, namespaces)
+    def __init__(self, bundle: PolicyBundle, namespaces: Iterable[str] | None = None, *, combine: bool = False) -> None:
+        super().__init__(bundle, namespaces, combine=combine)
         base = _regorus.Engine()
         try:
             for module in bundle.modules:
                 base.add_policy(module.path, module.text)
-            base.add_policy(DRIVER_FILE, bundle.driver_source(self.namespaces))
+            base.add_policy(DRIVER_FILE, bundle.driver_source(self.namespaces, kind_guards=not combine))
         except RuntimeError as exc:
             raise policy_error_from_regorus(exc) from None
         self._base = base
