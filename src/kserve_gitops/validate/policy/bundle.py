@@ -126,12 +126,13 @@ class PolicyBundle:
     def documented_rules(self) -> list[RuleInfo]:
         """What ``policy list`` shows: rules with a METADATA id, else each conftest rule by package.name."""
         out: dict[str, RuleInfo] = {}
+        with_ids = {(r.package, r.name) for m in self.modules for r in m.rules if r.id}
         for module in self.modules:
             if module.is_test_file:
                 continue
             for rule in module.rules:
-                if not rule.is_conftest_rule:
-                    continue
+                if not rule.is_conftest_rule or (not rule.id and (rule.package, rule.name) in with_ids):
+                    continue  # further bodies of a documented rule
                 key = rule.id or f"{rule.package}.{rule.name}"
                 out.setdefault(key, rule)
         return [out[k] for k in sorted(out)]

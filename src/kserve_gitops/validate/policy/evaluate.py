@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Iterable
 
-from ...results import Finding, LoadedObject, ObjectRef
+from ...results import EnvironmentResult, Finding, LoadedObject, ObjectRef, Report, sort_findings
 from ..run import finding_for
 from .bundle import EXCEPTIONS_FILE, PolicyBundle
 from .engine import PolicyEngine, PolicyResult
@@ -98,3 +98,45 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def evaluate_paths(
+    paths: list[str],
+    *,
+    policy_dirs: list[Path],
+    namespaces: list[str] | None = None,
+    engine: str = "regorus",
+    opa_url: str | None = None,
+    combine: bool = False,
+    fail_on_warn: bool = False,
+    root: Path = Path("."),
+    environment: str | None = None,
+    stdin: Any = None,
+    today: dt.date | None = None,
+) -> Report:
+    """``policy eval``: the policies over files (conftest test), with ``-e ENV`` supplying data.params."""
+    from ...inputs.config import CONFIG_FILE, load_config
+    from ..inputs import load_paths
+    from . import make_engine
+    from .bundle import load_bundle
+
+    params: dict[str, Any] = {}
+    if environment:
+        params = load_config(root / CONFIG_FILE).environment(environment).params()
+    loaded = load_paths(paths, stdin=stdin)
+    for obj in loaded.objects:
+        obj.environment = environment
+    bundle = load_bundle(policy_dirs)
+    name = environment or "files"
+    with make_engine(engine, bundle, namespaces, opa_url=opa_url, combine=combine) as policy_engine:
+        findings = evaluate_objects(
+            policy_engine,
+            loaded.objects,
+            params=params,
+            environment=name,
+            waivers=waivers_for(bundle),
+            combine=combine,
+            today=today,
+        )
+    result = EnvironmentResult(name=name, objects=len(loaded.objects), findings=sort_findings(findings))
+    return Report(environments=[result], fail_on_warn=fail_on_warn)
