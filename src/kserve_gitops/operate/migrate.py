@@ -91,11 +91,14 @@ def migrate_text(text: str, *, path: str, canary_form: str = "revision", notes: 
     doc = yamledit.parse(text, path=path)
     if not isinstance(doc.data, CommentedMap):
         return text
-    migrate_document(doc.data, path=path, canary_form=canary_form, notes=notes if notes is not None else [])
+    migrate_document(doc.data, path=path, canary_form=canary_form, notes=notes if notes is not None else [], indent=doc.indent)
     return doc.dump() if doc.changed else text
 
 
-def migrate_document(data: CommentedMap, *, path: str, canary_form: str, notes: list[str]) -> None:
+def migrate_document(
+    data: CommentedMap, *, path: str, canary_form: str, notes: list[str], indent: tuple[int, int, int] = yamledit.NEW_FILE_INDENT
+) -> None:
+    mapping, sequence = indent[0], indent[1]
     if data.get("apiVersion") in LEGACY_API_VERSIONS:
         yamledit.set_in(data, ["apiVersion"], ISVC_API_VERSION)
     if data.get("kind") not in (None, "InferenceService"):
@@ -105,17 +108,17 @@ def migrate_document(data: CommentedMap, *, path: str, canary_form: str, notes: 
         return
     default = spec.get("default")
     if isinstance(default, CommentedMap):
-        _replace_key(spec, "default", [(k, v) for k, v in default.items()], comment_from=default)
+        _replace_key(spec, "default", [(k, v) for k, v in default.items()], comment_from=default, shift=-mapping)
     for component in COMPONENTS:
         if isinstance(spec.get(component), CommentedMap):
-            _migrate_component(spec[component], component, path=path)
+            _migrate_component(spec[component], component, path=path, shift=sequence - 2 * mapping)
     canary = spec.get("canary")
     if isinstance(canary, CommentedMap):
-        _migrate_canary_object(data, spec, canary, path=path, canary_form=canary_form, notes=notes)
+        _migrate_canary_object(data, spec, canary, path=path, canary_form=canary_form, notes=notes, indent=indent)
     elif isinstance(canary, list):
         for entry in canary:
             if isinstance(entry, CommentedMap) and isinstance(entry.get("predictor"), CommentedMap):
-                _migrate_component(entry["predictor"], "predictor", path=path)
+                _migrate_component(entry["predictor"], "predictor", path=path, shift=sequence - 2 * mapping)
     if "canaryTrafficPercent" in spec:
         # Spec-level traffic with no canary object: it belongs on the predictor.
         percent = spec["canaryTrafficPercent"]
@@ -124,7 +127,8 @@ def migrate_document(data: CommentedMap, *, path: str, canary_form: str, notes: 
             spec["predictor"].insert(0, "canaryTrafficPercent", percent)
 
 
-def _migrate_component(component: CommentedMap, kind: str, *, path: str) -> None:
+def _migrate_component(component: CommentedMap, kind: str, *, path: str, shift: int = 0) -> None:
+    """Per-framework spec → model; ``shift`` is how far a custom container moves becoming a list item."""
     frameworks = [key for key in component if key in FRAMEWORKS]
     if kind == "predictor" and frameworks:
         if len(frameworks) > 1 or "model" in component:
@@ -143,21 +147,30 @@ def _migrate_component(component: CommentedMap, kind: str, *, path: str) -> None
         _replace_key(component, framework, [("model", spec)])
     custom = component.get("custom")
     if isinstance(custom, CommentedMap) and isinstance(custom.get("container"), CommentedMap):
+        shift_comments(custom["container"], shift)
         _replace_key(component, "custom", [("containers", CommentedSeq([custom["container"]]))])
     if "parallelism" in component and "containerConcurrency" not in component:
         _replace_key(component, "parallelism", [("containerConcurrency", component["parallelism"])])
 
 
 def _migrate_canary_object(
-    data: CommentedMap, spec: CommentedMap, canary: CommentedMap, *, path: str, canary_form: str, notes: list[str]
+    data: CommentedMap,
+    spec: CommentedMap,
+    canary: CommentedMap,
+    *,
+    path: str,
+    canary_form: str,
+    notes: list[str],
+    indent: tuple[int, int, int],
 ) -> None:
+    mapping, sequence = indent[0], indent[1]
     percent = spec.get("canaryTrafficPercent")
     if percent is None:
         percent = 0
         notes.append("spec.canary had no canaryTrafficPercent; the canary gets 0% of traffic")
     for component in COMPONENTS:
         if isinstance(canary.get(component), CommentedMap):
-            _migrate_component(canary[component], component, path=path)
+            _migrate_component(canary[component], component, path=path, shift=sequence - 2 * mapping)
     if canary_form == "list":
         others = [c for c in canary if c != "predictor"]
         if others:
@@ -167,7 +180,12 @@ def _migrate_canary_object(
                 field="spec.canary",
                 hint="migrate with --canary-form revision",
             )
-        entry = CommentedMap(trafficPercent=percent, predictor=canary.get("predictor") or CommentedMap())
+        predictor = canary.get("predictor") or CommentedMap()
+        key_comment = canary.ca.items.get("predictor")
+        shift_comments(predictor, sequence - mapping, key_comment)
+        entry = CommentedMap(trafficPercent=percent, predictor=predictor)
+        if key_comment:
+            entry.ca.items["predictor"] = key_comment
         _replace_key(spec, "canary", [("canary", CommentedSeq([entry]))])
         yamledit.delete_in(spec, ["canaryTrafficPercent"])
         return
@@ -184,11 +202,17 @@ def _migrate_canary_object(
     for component in COMPONENTS:
         if isinstance(canary.get(component), CommentedMap):
             new = canary[component]
+            key_comment = canary.ca.items.get(component)
+            shift_comments(new, -mapping, key_comment)
             new.insert(0, "canaryTrafficPercent", percent)
             if component in spec:
                 spec[component] = new
             else:
                 spec.insert(list(spec).index("canary"), component, new)
+            # The replaced component's comments go with it; the canary's come along.
+            spec.ca.items.pop(component, None)
+            if key_comment:
+                spec.ca.items[component] = key_comment
     yamledit.delete_in(spec, ["canary"])
     yamledit.delete_in(spec, ["canaryTrafficPercent"])
     if stable_uri:
@@ -204,14 +228,52 @@ def _differences(a: Any, b: Any, prefix: str = "") -> list[str]:
     return [] if a == b else [prefix]
 
 
-def _replace_key(mapping: CommentedMap, key: str, items: list[tuple[str, Any]], *, comment_from: CommentedMap | None = None) -> None:
-    """Put ``items`` where ``key`` was, keeping the comment written on ``key``'s line."""
+def _replace_key(
+    mapping: CommentedMap, key: str, items: list[tuple[str, Any]], *, comment_from: CommentedMap | None = None, shift: int = 0
+) -> None:
+    """Put ``items`` where ``key`` was, keeping the comment written on ``key``'s line; moved values and
+    their comments are re-indented by ``shift`` columns."""
     position = list(mapping).index(key)
     comment = mapping.ca.items.pop(key, None)
     del mapping[key]
     for offset, (new_key, value) in enumerate(items):
+        key_comment = comment_from.ca.items.get(new_key) if comment_from is not None else None
+        shift_comments(value, shift, key_comment)
         mapping.insert(position + offset, new_key, value)
-        if comment_from is not None and new_key in comment_from.ca.items:
-            mapping.ca.items[new_key] = comment_from.ca.items[new_key]
+        if key_comment:
+            mapping.ca.items[new_key] = key_comment
     if comment and items:
         mapping.ca.items.setdefault(items[0][0], comment)
+
+
+def _tokens(entry: Any) -> list[Any]:
+    """Every comment token in a ruamel comment slot (tokens, lists of tokens, None)."""
+    if entry is None:
+        return []
+    if isinstance(entry, list):
+        return [tok for item in entry for tok in _tokens(item)]
+    return [entry] if hasattr(entry, "column") else []
+
+
+def _node_tokens(node: Any) -> list[Any]:
+    if not isinstance(node, (CommentedMap, CommentedSeq)):
+        return []
+    out = _tokens(node.ca.comment) + _tokens(list(node.ca.items.values())) + _tokens(getattr(node.ca, "end", None))
+    for child in node.values() if isinstance(node, CommentedMap) else node:
+        out += _node_tokens(child)
+    return out
+
+
+def _shift(tokens: list[Any], shift: int) -> None:
+    # ruamel may hold one token in two slots (a key's comment and its value's first comment): move it once.
+    for token in {id(t): t for t in tokens}.values():
+        token.column = max(0, token.column + shift)
+
+
+def shift_comments(node: Any, shift: int, *entries: Any) -> None:
+    """Move every comment inside ``node`` (and in ``entries``, comment slots that travel with it) by
+    ``shift`` columns: the node moved up or down a level."""
+    if shift:
+        _shift(_node_tokens(node) + _tokens(list(entries)), shift)
+
+
