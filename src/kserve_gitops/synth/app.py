@@ -8,29 +8,33 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import shutil
+from ..errors import SynthError, ToolNotFound
+from ..inputs.config import Environment, PlatformConfig
+from ..inputs.models import Model
+from ..inputs.repo import load_inputs  # noqa: F401  (re-exported for callers of synth)
+from .output import HEADER, Drift, compare, dump_yaml, write_tree
 
-from ..errors import ToolNotFound
+if TYPE_CHECKING:
+    import cdk8s
 
-# cdk8s runs on Node.js through jsii, which starts node as soon as cdk8s is imported.
-if shutil.which("node") is None:
-    raise ToolNotFound(
-        "node (Node.js) is not installed; synth runs the cdk8s constructs on Node.js",
-        hint="install Node.js (Debian package nodejs); render and validate work without it",
-    )
+    from ..constructs.kustomize import KustomizeBase, KustomizeOverlay
 
-import cdk8s  # noqa: E402
 
-from ..constructs.kustomize import KustomizeBase, KustomizeOverlay  # noqa: E402
-from ..errors import SynthError  # noqa: E402
-from ..inputs.config import Environment, PlatformConfig  # noqa: E402
-from ..inputs.models import Model  # noqa: E402
-from ..inputs.repo import load_inputs  # noqa: E402,F401  (re-exported for callers of synth)
-from .output import HEADER, Drift, compare, dump_yaml, write_tree  # noqa: E402
+def require_cdk8s():
+    """Import cdk8s, which starts Node.js through jsii: only synth pays for it (render/validate do not)."""
+    if shutil.which("node") is None:
+        raise ToolNotFound(
+            "node (Node.js) is not installed; synth runs the cdk8s constructs on Node.js",
+            hint="install Node.js (Debian package nodejs); render and validate work without it",
+        )
+    import cdk8s
+
+    return cdk8s
 
 KUSTOMIZATION = "kustomization.yaml"
 ENVIRONMENT_LABEL = "kserve-gitops.io/environment"
@@ -51,6 +55,8 @@ class SynthContext:
 
     def base(self, path: str, *, labels: dict[str, str] | None = None) -> KustomizeBase:
         """The kustomize base at ``charts/<path>``, created on first use."""
+        from ..constructs.kustomize import KustomizeBase
+
         if path not in self._bases:
             self._bases[path] = KustomizeBase(self.app, path, labels=labels)
         return self._bases[path]
@@ -81,6 +87,8 @@ def synthesize(config: PlatformConfig, models: list[Model], *, components: list[
 def build_app(
     config: PlatformConfig, models: list[Model], *, components: list[str] | None = None, outdir: str | None = None
 ) -> cdk8s.App:
+    cdk8s = require_cdk8s()
+    from ..constructs.kustomize import KustomizeOverlay
     from . import components as _registered  # noqa: F401  (registers the built-in components)
 
     app = cdk8s.App(outdir=outdir) if outdir else cdk8s.App()
@@ -95,13 +103,21 @@ def build_app(
 
 
 def collect_files(app: cdk8s.App) -> dict[str, bytes]:
+    from ..constructs.kustomize import KustomizeBase, KustomizeBaseSet, KustomizeOverlay, KustomizeOverlaySet
+
     files: dict[str, str] = {}
     for chart in app.charts:
         objects = chart.to_json()
         if isinstance(chart, KustomizeBase):
-            _collect_base(chart, objects, files)
+            _collect_base(chart.output_dir, objects, files)
         elif isinstance(chart, KustomizeOverlay):
-            _collect_overlay(chart, objects, files)
+            _collect_overlay(chart.output_dir, objects, files, chart.resources, chart.target_namespace, chart.common_labels)
+        elif isinstance(chart, KustomizeBaseSet):
+            for name, group in _by_name(objects).items():
+                _collect_base(chart.dir_for(name), group, files)
+        elif isinstance(chart, KustomizeOverlaySet):
+            for name, group in _by_name(objects).items():
+                _collect_overlay(f"{chart.output_prefix}/{name}", group, files, [chart.base_dirs[name]], None, {})
         else:
             raise SynthError(f"chart {chart.node.id!r} is neither a kustomize base nor an overlay")
     return {path: text.encode() for path, text in sorted(files.items())}
@@ -130,25 +146,42 @@ def _put(files: dict[str, str], path: str, text: str) -> None:
     files[path] = text
 
 
-def _collect_base(chart: KustomizeBase, objects: list[dict[str, Any]], files: dict[str, str]) -> None:
+def _by_name(objects: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for obj in objects:
+        name = str((obj.get("metadata") or {}).get("name", ""))
+        if not _SAFE_NAME.match(name):
+            raise SynthError(f"{obj.get('kind')} name {name!r} cannot name a folder")
+        groups.setdefault(name, []).append(obj)
+    return groups
+
+
+def _collect_base(output_dir: str, objects: list[dict[str, Any]], files: dict[str, str]) -> None:
     names = []
     for obj in objects:
         name = object_file_name(obj)
         names.append(name)
-        _put(files, f"{chart.output_dir}/{name}", HEADER + dump_yaml(obj))
+        _put(files, f"{output_dir}/{name}", HEADER + dump_yaml(obj))
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "resources": sorted(names),
     }
-    _put(files, f"{chart.output_dir}/{KUSTOMIZATION}", HEADER + dump_yaml(kustomization))
+    _put(files, f"{output_dir}/{KUSTOMIZATION}", HEADER + dump_yaml(kustomization))
 
 
-def _collect_overlay(chart: KustomizeOverlay, objects: list[dict[str, Any]], files: dict[str, str]) -> None:
+def _collect_overlay(
+    output_dir: str,
+    objects: list[dict[str, Any]],
+    files: dict[str, str],
+    resources: list[str],
+    namespace: str | None,
+    labels: dict[str, str],
+) -> None:
     patches = []
     for obj in objects:
         name = f"patches/{object_file_name(obj)}"
-        _put(files, f"{chart.output_dir}/{name}", HEADER + dump_yaml(obj))
+        _put(files, f"{output_dir}/{name}", HEADER + dump_yaml(obj))
         group, _, version = str(obj["apiVersion"]).rpartition("/")
         target = {"kind": obj["kind"], "name": obj["metadata"]["name"], "version": version}
         if group:
@@ -157,15 +190,15 @@ def _collect_overlay(chart: KustomizeOverlay, objects: list[dict[str, Any]], fil
     kustomization: dict[str, Any] = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
-        "resources": sorted(posixpath.relpath(r, chart.output_dir) for r in chart.resources),
+        "resources": sorted(posixpath.relpath(r, output_dir) for r in resources),
     }
-    if chart.target_namespace:
-        kustomization["namespace"] = chart.target_namespace
-    if chart.common_labels:
-        kustomization["labels"] = [{"pairs": dict(chart.common_labels), "includeSelectors": False}]
+    if namespace:
+        kustomization["namespace"] = namespace
+    if labels:
+        kustomization["labels"] = [{"pairs": dict(labels), "includeSelectors": False}]
     if patches:
         kustomization["patches"] = sorted(patches, key=lambda p: p["path"])
-    _put(files, f"{chart.output_dir}/{KUSTOMIZATION}", HEADER + dump_yaml(kustomization))
+    _put(files, f"{output_dir}/{KUSTOMIZATION}", HEADER + dump_yaml(kustomization))
 
 
 # --- the repo-level entry points ---------------------------------------------------------------------

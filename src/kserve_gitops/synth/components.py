@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..constructs.inferenceservice import InferenceService
-from ..constructs.kustomize import KustomizeOverlay
+from ..constructs.kustomize import KustomizeBaseSet, KustomizeOverlay, KustomizeOverlaySet
 from ..constructs.models import NAMESPACE_ANNOTATION, environment_patch, model_namespace
 from ..errors import SynthError
 from ..inputs.yamlsrc import positions_for
@@ -17,11 +17,9 @@ from .app import SynthContext, component
 def models(ctx: SynthContext) -> None:
     """One base per model under ``charts/models/<name>``; per environment and namespace an overlay that
     places the models in their namespace and patches them for the environment."""
-    bases = {}
+    bases = KustomizeBaseSet(ctx.app, "models")
     for model in ctx.models:
-        base = ctx.base(f"models/{model.name}")
-        InferenceService.from_manifest(base, model.base)
-        bases[model.name] = base
+        InferenceService.from_manifest(bases, model.base)
 
     for env in ctx.environments:
         by_namespace: dict[str, list] = defaultdict(list)
@@ -40,16 +38,14 @@ def models(ctx: SynthContext) -> None:
                     hint=f"{env.name} has: {', '.join(env.namespaces)}",
                 )
             by_namespace[namespace].append(model)
+        # One small kustomization per model and environment (overlays/<env>/models/<name>/): kustomize
+        # matches each patch against every resource of its kustomization, so one folder holding 1,000
+        # patched models renders in quadratic time (minutes); a folder each renders in seconds.
+        patched = KustomizeOverlaySet(ctx.app, f"overlays/{env.name}/models")
         for namespace in sorted(by_namespace):
-            # One small kustomization per model and environment: kustomize applies patches against every
-            # resource of a kustomization, so one folder of 1,000 patched models renders in quadratic time.
             overlay = KustomizeOverlay(ctx.app, f"overlays/{env.name}/namespaces/{namespace}", namespace=namespace)
             for model in by_namespace[namespace]:
-                model_overlay = KustomizeOverlay(
-                    ctx.app, f"overlays/{env.name}/models/{model.name}", resources=[bases[model.name].output_dir]
-                )
-                model_overlay.add_patch(environment_patch(model, env))
-                overlay.add_resource(model_overlay.output_dir)
+                overlay.add_resource(patched.add_patch(environment_patch(model, env), base_dir=bases.dir_for(model.name)))
             ctx.include(env.name, overlay)
 
 
