@@ -1,0 +1,113 @@
+"""Fleet benchmark: N models x E environments, each stage timed as a real CLI process.
+
+    python -m benchmarks.bench_fleet --models 100 1000 --repeat 3
+
+For every N it generates a platform repo (``benchmarks/fleet.py``), then times: synth, synth --check,
+validate with schemas only, validate with policies only, the full validate, and validate of one
+environment after changing one model. Each stage reports the median wall time, CPU time (user+sys of the
+process and its children: kustomize, node) and peak memory (max RSS of the largest process). Results go to
+``benchmarks/results-fleet.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .fleet import generate
+
+HERE = Path(__file__).resolve().parent
+
+STAGES = {
+    "synth": ["synth"],
+    "synth --check": ["synth", "--check"],
+    "validate (schemas)": ["validate", "--no-policy"],
+    "validate (policies)": ["validate", "--no-schemas"],
+    "validate (full)": ["validate"],
+}
+
+
+# A fresh wrapper process per stage, so RUSAGE_CHILDREN (CPU, max RSS) covers that stage alone.
+_MEASURE = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+wall = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mib": usage.ru_maxrss / 1024,
+                  "exit": proc.returncode, "stderr": proc.stderr[-2000:]}))
+"""
+
+
+def run_stage(args: list[str], cwd: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, sys.executable, "-m", "kserve_gitops", *args],
+        cwd=cwd, capture_output=True, text=True, check=True,
+    )
+    result = json.loads(out.stdout)
+    if result["exit"] not in (0, 1):
+        raise RuntimeError(f"{' '.join(args)} failed ({result['exit']}): {result['stderr']}")
+    return result
+
+
+def median_of(samples: list[dict]) -> dict:
+    return {
+        "wall_s": round(statistics.median(s["wall_s"] for s in samples), 3),
+        "cpu_s": round(statistics.median(s["cpu_s"] for s in samples), 3),
+        "peak_rss_mib": round(max(s["peak_rss_mib"] for s in samples), 1),
+        "runs": len(samples),
+    }
+
+
+def bench(models: int, environments: int, repeat: int, workdir: Path) -> dict:
+    repo = generate(workdir / f"fleet-{models}", models, environments)
+    results: dict[str, dict] = {}
+    for name, args in STAGES.items():
+        if name == "synth --check" and "synth" not in results:
+            continue
+        results[name] = median_of([run_stage(args, repo) for _ in range(repeat)])
+    # one model changes; the affected environment is validated again
+    model = next((repo / "models").iterdir()) / "inferenceservice.yaml"
+    model.write_text(model.read_text().replace("cpu: 500m", "cpu: 750m", 1))
+    run_stage(["synth"], repo)
+    results["validate one env after one change"] = median_of(
+        [run_stage(["validate", "-e", "dev"], repo) for _ in range(repeat)]
+    )
+    objects = sum(1 for _ in (repo / "charts").rglob("*.yaml"))
+    return {"models": models, "environments": environments, "chart_files": objects, "stages": results}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--environments", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--output", type=Path, default=HERE / "results-fleet.json")
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="kserve-gitops-bench-"))
+    try:
+        runs = [bench(n, args.environments, args.repeat, workdir) for n in args.models]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "runs": runs,
+    }
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    for run in runs:
+        print(f"N={run['models']} E={run['environments']}")
+        for stage, r in run["stages"].items():
+            print(f"  {stage:36} wall {r['wall_s']:8.2f}s  cpu {r['cpu_s']:8.2f}s  peak {r['peak_rss_mib']:7.1f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
