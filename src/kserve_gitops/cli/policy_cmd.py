@@ -67,14 +67,13 @@ def test_cmd(state: State, dirs: tuple[str, ...], engine: str, opa_url: str | No
 @click.argument("dirs", nargs=-1, type=click.Path(exists=True))
 @click.pass_obj
 def list_cmd(state: State, dirs: tuple[str, ...]) -> None:
-    """Print each rule's id, severity and description."""
+    """Print each rule's id, severity, package and description (tab-separated)."""
     bundle = load_bundle(_dirs(state, dirs))
-    out = console()
     for rule in bundle.documented_rules():
         rule_id = rule.id or f"{rule.package}.{rule.name}"
         severity = rule.severity or rule.default_severity
         text = rule.description or rule.title or f"{rule.path}:{rule.line}"
-        out.print(f"{rule_id}\t{severity}\t{rule.package}\t{text}", markup=False, highlight=False)
+        click.echo(f"{rule_id}\t{severity}\t{rule.package}\t{text}")
 
 
 def _eval(state: State, paths, policy_dirs, namespaces, engine, opa_url, combine, fail_on_warn, environment, output) -> None:
@@ -88,9 +87,9 @@ def _eval(state: State, paths, policy_dirs, namespaces, engine, opa_url, combine
         fail_on_warn=fail_on_warn,
         root=state.root,
         environment=environment,
-        stdin=click.get_binary_stream("stdin"),
+        stdin=sys.stdin.buffer,
     )
-    stream = click.get_text_stream("stdout")
+    stream = sys.stdout
     REPORTERS[output](report, stream, ReportOptions(color=stream.isatty()))
     stream.flush()
     sys.exit(report.exit_code())
