@@ -57,8 +57,8 @@ def evaluate_objects(
     engine.set_data(policy_data((o.data for o in objects), params))
     findings: list[Finding] = []
     if combine:
-        # conftest --combine: one input, the list of every document
-        results = engine.evaluate([[o.data for o in objects]])[0]
+        # conftest --combine: one input, a list of {path, contents} with one entry per document
+        results = engine.evaluate([[{"path": o.path, "contents": o.data} for o in objects]])[0]
         anchor = objects[0] if objects else None
         for result in results:
             findings.append(_combined_finding(result, anchor, environment, engine.name))
