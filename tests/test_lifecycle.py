@@ -132,9 +132,9 @@ def test_revision_canary_records_the_stable_uri_and_rollback_restores_bytes(serv
         "  predictor:\n"
         "    minReplicas: 2\n"
         "    maxReplicas: 4\n"
+        "    canaryTrafficPercent: 10\n"
         "    model:\n"
         "      storageUri: s3://acme-models-prod/sklearn/iris/v2\n"
-        "    canaryTrafficPercent: 10\n"
     )
     rendered = cli("render", "prod")
     assert "canaryTrafficPercent: 10" in rendered.output
@@ -155,26 +155,48 @@ def test_revision_promote_keeps_the_new_uri(serverless_prod: Path, cli) -> None:
     assert (repo / PROD).read_text() == before.replace("iris/v1", "iris/v2")
 
 
+CHURN = """\
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: xgb-churn
+  labels:
+    owner: growth
+    team: data-science
+  annotations:
+    kserve-gitops.io/environments: prod
+spec:
+  predictor:
+    model:
+      modelFormat:
+        name: xgboost
+      storageUri: s3://acme-models-prod/xgboost/churn/v1
+"""
+
+
 def test_canary_creates_the_environment_file_and_rollback_removes_it(serverless_prod: Path, cli) -> None:
     repo = serverless_prod
-    (repo / PROD).unlink()
+    (repo / "models/xgb-churn").mkdir()
+    (repo / "models/xgb-churn/inferenceservice.yaml").write_text(CHURN)
     assert cli("synth").exit_code == 0
-    commit_all(repo, "no prod patch")
-    result = cli("canary", "sklearn-iris", "--env", "prod", "--storage-uri", "s3://acme-models-prod/sklearn/iris/v2", "--percent", "5")
+    commit_all(repo, "a prod-only model without a prod patch")
+    patch = repo / "models/xgb-churn/prod.yaml"
+    result = cli("canary", "xgb-churn", "--env", "prod", "--storage-uri", "s3://acme-models-prod/xgboost/churn/v2", "--percent", "5")
     assert result.exit_code == 0, result.output
     assert "--- /dev/null" in result.output
-    assert (repo / PROD).read_text() == (
+    assert patch.read_text() == (
         "metadata:\n"
         "  annotations:\n"
-        "    kserve-gitops.io/stable-storage-uri: s3://acme-models-dev/sklearn/iris/v1\n"
+        "    kserve-gitops.io/stable-storage-uri: s3://acme-models-prod/xgboost/churn/v1\n"
         "spec:\n"
         "  predictor:\n"
-        "    model:\n"
-        "      storageUri: s3://acme-models-prod/sklearn/iris/v2\n"
         "    canaryTrafficPercent: 5\n"
+        "    model:\n"
+        "      storageUri: s3://acme-models-prod/xgboost/churn/v2\n"
     )
-    assert cli("rollback", "sklearn-iris", "--env", "prod").exit_code == 0
-    assert not (repo / PROD).exists()
+    rolled_back = cli("rollback", "xgb-churn", "--env", "prod")
+    assert rolled_back.exit_code == 0, rolled_back.output
+    assert not patch.exists()
     assert status(repo) == ""
 
 
@@ -199,7 +221,7 @@ spec:   # the spec
 def test_comments_quotes_and_blank_lines_survive_byte_for_byte(serverless_prod: Path, cli) -> None:
     repo = serverless_prod
     path = repo / "models/sklearn-iris/prod.yaml"
-    path.write_text(COMMENTED.replace("staging", "prod").replace("Staging", "Prod"))
+    path.write_text(COMMENTED.replace("staging", "prod").replace("Staging", "Prod").replace("minReplicas: 1", "minReplicas: 2"))
     assert cli("synth").exit_code == 0
     commit_all(repo, "commented prod")
     original = path.read_text()
@@ -278,7 +300,14 @@ def test_refusals_change_nothing(repo: Path, cli, args: list[str], message: str)
 
 
 def test_rollback_without_a_recorded_stable_uri_is_refused(serverless_prod: Path, cli) -> None:
-    # The example's hand-written prod canary keeps its stable URI only in a comment.
+    # A hand-written canary that keeps its stable URI only in a comment.
+    path = serverless_prod / "models/pytorch-cifar10/prod.yaml"
+    path.write_text(
+        "# Stable: s3://acme-models-prod/pytorch/cifar10/v1\n"
+        "spec:\n  predictor:\n    canaryTrafficPercent: 10\n    minReplicas: 2\n"
+        "    model:\n      storageUri: s3://acme-models-prod/pytorch/cifar10/v2\n"
+    )
+    commit_all(serverless_prod, "hand-written canary")
     result = cli("rollback", "pytorch-cifar10", "--env", "prod")
     assert result.exit_code == 2
     assert "stable storageUri is not recorded" in result.output

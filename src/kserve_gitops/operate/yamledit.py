@@ -136,6 +136,13 @@ def set_in(data: CommentedMap, path: list[Any], value: Any, *, first: bool = Fal
     old = node.get(key)
     if isinstance(old, (DoubleQuotedScalarString, SingleQuotedScalarString)) and isinstance(value, str):
         value = type(old)(value)
+    if key not in node and not isinstance(value, (dict, list)):
+        # A new scalar goes after the mapping's scalars, before its first nested block: appended at the
+        # end it would land after the comments that close the last block.
+        blocks = [i for i, k in enumerate(node) if isinstance(node[k], (dict, list))]
+        if blocks:
+            node.insert(blocks[0], key, value)
+            return
     node[key] = value
 
 
