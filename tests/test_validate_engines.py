@@ -20,6 +20,11 @@ EXAMPLES = Path(__file__).resolve().parent / "examples"
 SCHEMA_RULES = ("schema", "schema-missing")
 
 
+
+def validate_cli(*args: str, **kw):
+    """``kserve-gitops validate`` as a process, schema and KServe checks only (policies have their own tests)."""
+    return run_cli_process("validate", *args, "--no-policy", **kw)
+
 def verdicts(findings) -> dict[tuple[str, str], bool]:
     out: dict[tuple[str, str], bool] = {}
     for f in findings:
@@ -42,7 +47,7 @@ def corpus_files() -> list[str]:
 def test_engines_agree_on_the_example_corpus(strict: bool) -> None:
     results = {}
     for engine in ("builtin", "kubeconform"):
-        options = ValidateOptions(kserve_version="v0.20.0", strict=strict, schema_engine=engine)
+        options = ValidateOptions(kserve_version="v0.20.0", strict=strict, schema_engine=engine, policies=False)
         report = validate_paths(corpus_files(), options)
         results[engine] = verdicts(report.findings)
     assert results["builtin"] == results["kubeconform"]
@@ -58,7 +63,7 @@ def test_engines_agree_on_each_rendered_environment(env: str) -> None:
     for kserve_version in (environment.kserve_version, "v0.14.1"):  # also the cross-version case
         got = {}
         for engine in ("builtin", "kubeconform"):
-            options = ValidateOptions(strict=True, schema_engine=engine, kserve_version=kserve_version)
+            options = ValidateOptions(strict=True, schema_engine=engine, kserve_version=kserve_version, policies=False)
             result = validate_objects(objects, env=environment, options=options, library=library)
             got[engine] = verdicts(result.findings)
         assert got["builtin"] == got["kubeconform"], (env, kserve_version)
@@ -71,8 +76,8 @@ def test_kubeconform_layout_names() -> None:
 
 def test_cli_engine_kubeconform_reports_the_same_place(tmp_path: Path) -> None:
     case = EXAMPLES / "negative" / "schema-type" / "input.yaml"
-    builtin = run_cli_process("validate", str(case), "--kserve-version", "v0.20.0", "-o", "json", cwd=REPO)
-    kubeconform = run_cli_process("validate", str(case), "--kserve-version", "v0.20.0", "-o", "json", "--engine", "kubeconform", cwd=REPO)
+    builtin = validate_cli(str(case), "--kserve-version", "v0.20.0", "-o", "json", cwd=REPO)
+    kubeconform = validate_cli(str(case), "--kserve-version", "v0.20.0", "-o", "json", "--engine", "kubeconform", cwd=REPO)
     assert builtin.returncode == kubeconform.returncode == 1, kubeconform.stderr
     import json
 
@@ -83,8 +88,8 @@ def test_cli_engine_kubeconform_reports_the_same_place(tmp_path: Path) -> None:
 
 def test_missing_kubeconform_is_an_environment_problem(tmp_path: Path) -> None:
     case = EXAMPLES / "positive" / "isvc-canary-list-v0.20" / "input.yaml"
-    run = run_cli_process(
-        "validate", str(case), "--engine", "kubeconform", cwd=REPO, env={"KSERVE_GITOPS_KUBECONFORM": str(tmp_path / "nope")}
+    run = validate_cli(
+        str(case), "--engine", "kubeconform", cwd=REPO, env={"KSERVE_GITOPS_KUBECONFORM": str(tmp_path / "nope")}
     )
     assert run.returncode == 3
     assert "kubeconform" in run.stderr

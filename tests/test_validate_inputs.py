@@ -14,13 +14,18 @@ NEG = EXAMPLES / "negative"
 POS = EXAMPLES / "positive"
 
 
+
+def validate_cli(*args: str, **kw):
+    """``kserve-gitops validate`` as a process, schema and KServe checks only (policies have their own tests)."""
+    return run_cli_process("validate", *args, "--no-policy", **kw)
+
 def findings(run) -> list[dict]:
     return json.loads(run.stdout)["findings"]
 
 
 def test_stdin_is_validated_with_line_numbers() -> None:
     text = (NEG / "schema-type" / "input.yaml").read_text()
-    run = run_cli_process("validate", "-", "--kserve-version", "v0.20.0", "-o", "json", cwd=REPO, input=text)
+    run = validate_cli("-", "--kserve-version", "v0.20.0", "-o", "json", cwd=REPO, input=text)
     assert run.returncode == 1, run.stderr
     [f] = findings(run)
     assert (f["path"], f["line"], f["column"], f["jsonPath"]) == ("<stdin>", 7, 5, "spec.predictor.minReplicas")
@@ -34,7 +39,7 @@ def test_directory_is_walked_recursively_and_kustomizations_rendered(tmp_path: P
     shutil.copy(POS / "core-list-and-json" / "deployment.json", tree / "nested" / "deployment.json")
     (tree / ".hidden").mkdir()
     (tree / ".hidden" / "junk.yaml").write_text("not: [valid")
-    run = run_cli_process("validate", str(tree), "--kserve-version", "v0.20.0", "-o", "json", cwd=tmp_path)
+    run = validate_cli(str(tree), "--kserve-version", "v0.20.0", "-o", "json", cwd=tmp_path)
     assert run.returncode == 1, run.stderr
     report = json.loads(run.stdout)
     assert report["environments"][0]["objects"] == 4  # 2 rendered + bad.yaml + deployment.json
@@ -47,7 +52,7 @@ def test_kustomize_folder_findings_point_at_the_resource_file(tmp_path: Path) ->
     shutil.copytree(POS / "kustomize-dir", app)
     isvc = app / "isvc.yaml"
     isvc.write_text(isvc.read_text().replace("storageUri: s3://bucket/iris", "storageUri: 42"))
-    run = run_cli_process("validate", "app", "--kserve-version", "v0.20.0", "-o", "json", cwd=tmp_path)
+    run = validate_cli("app", "--kserve-version", "v0.20.0", "-o", "json", cwd=tmp_path)
     assert run.returncode == 1, run.stderr
     [f] = findings(run)
     assert (f["path"], f["line"], f["jsonPath"]) == ("app/isvc.yaml", 10, "spec.predictor.model.storageUri")
@@ -56,44 +61,44 @@ def test_kustomize_folder_findings_point_at_the_resource_file(tmp_path: Path) ->
 
 def test_broken_kustomization_is_bad_input(tmp_path: Path) -> None:
     (tmp_path / "kustomization.yaml").write_text("resources: [missing.yaml]\n")
-    run = run_cli_process("validate", str(tmp_path), cwd=tmp_path)
+    run = validate_cli(str(tmp_path), cwd=tmp_path)
     assert run.returncode == 2
     assert "kustomize" in run.stderr
 
 
 def test_unreadable_inputs_exit_2(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("a: [1, 2\n")
-    run = run_cli_process("validate", "bad.yaml", cwd=tmp_path)
+    run = validate_cli("bad.yaml", cwd=tmp_path)
     assert run.returncode == 2 and "bad.yaml:" in run.stderr
-    run = run_cli_process("validate", "nope.yaml", cwd=tmp_path)
+    run = validate_cli("nope.yaml", cwd=tmp_path)
     assert run.returncode == 2 and "nope.yaml" in run.stderr
     (tmp_path / "bad.json").write_text('{"a": }')
-    run = run_cli_process("validate", "bad.json", cwd=tmp_path)
+    run = validate_cli("bad.json", cwd=tmp_path)
     assert run.returncode == 2 and "bad.json:1:" in run.stderr
 
 
 def test_strict_turns_on_unknown_fields_and_duplicate_keys() -> None:
     for case in ("strict-unknown-field", "duplicate-key"):
         path = str(NEG / case / "input.yaml")
-        assert run_cli_process("validate", path, cwd=REPO).returncode == 0
-        strict = run_cli_process("validate", path, "--strict", "-o", "json", cwd=REPO)
+        assert validate_cli(path, cwd=REPO).returncode == 0
+        strict = validate_cli(path, "--strict", "-o", "json", cwd=REPO)
         assert strict.returncode == 1
         assert findings(strict)[0]["rule"] in ("schema", "duplicate-key")
 
 
 def test_missing_schema_error_unless_ignored_and_skip() -> None:
     path = str(NEG / "missing-schema" / "input.yaml")
-    assert run_cli_process("validate", path, cwd=REPO).returncode == 1
-    ignored = run_cli_process("validate", path, "--ignore-missing-schemas", "-o", "json", cwd=REPO)
+    assert validate_cli(path, cwd=REPO).returncode == 1
+    ignored = validate_cli(path, "--ignore-missing-schemas", "-o", "json", cwd=REPO)
     assert ignored.returncode == 0
     assert [f["severity"] for f in findings(ignored)] == ["warning"]
-    assert run_cli_process("validate", path, "--ignore-missing-schemas", "--fail-on-warn", cwd=REPO).returncode == 1
-    skipped = run_cli_process("validate", path, "--skip", "Gadget,Widget", "-o", "json", cwd=REPO)
+    assert validate_cli(path, "--ignore-missing-schemas", "--fail-on-warn", cwd=REPO).returncode == 1
+    skipped = validate_cli(path, "--skip", "Gadget,Widget", "-o", "json", cwd=REPO)
     assert skipped.returncode == 0 and findings(skipped) == []
 
 
 def test_no_schemas_still_runs_kserve_checks() -> None:
-    run = run_cli_process("validate", str(NEG / "container-name" / "input.yaml"), "--no-schemas", "-o", "json", cwd=REPO)
+    run = validate_cli(str(NEG / "container-name" / "input.yaml"), "--no-schemas", "-o", "json", cwd=REPO)
     assert run.returncode == 1
     assert [f["rule"] for f in findings(run)] == ["KSV007"]
 
@@ -101,24 +106,24 @@ def test_no_schemas_still_runs_kserve_checks() -> None:
 def test_schemas_option_adds_a_crd_file(tmp_path: Path) -> None:
     crd = POS / "core-list-and-json" / "crd.yaml"
     widget = NEG / "missing-schema" / "input.yaml"
-    run = run_cli_process("validate", str(widget), "--schemas", str(crd), cwd=REPO)
+    run = validate_cli(str(widget), "--schemas", str(crd), cwd=REPO)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_help_documents_exit_codes_and_summary_output() -> None:
-    run = run_cli_process("validate", "--help", cwd=REPO)
+    run = validate_cli("--help", cwd=REPO)
     assert run.returncode == 0
     for text in ("0  clean", "1  findings", "2  bad usage", "3  a missing tool", "--engine", "sarif", "--policy-engine"):
         assert text in run.stdout
-    summary = run_cli_process("validate", str(NEG / "schema-type" / "input.yaml"), "--summary", cwd=REPO)
+    summary = validate_cli(str(NEG / "schema-type" / "input.yaml"), "--summary", cwd=REPO)
     assert summary.returncode == 1
     assert "input.yaml:7" not in summary.stdout and "files" in summary.stdout
 
 
 def test_environment_versions_apply_to_paths() -> None:
     path = str(NEG / "version-field" / "input.yaml")
-    staging = run_cli_process("validate", path, "-e", "staging", cwd=REPO)
-    prod = run_cli_process("validate", path, "-e", "prod", "-o", "json", cwd=REPO)
+    staging = validate_cli(path, "-e", "staging", cwd=REPO)
+    prod = validate_cli(path, "-e", "prod", "-o", "json", cwd=REPO)
     assert staging.returncode == 0, staging.stdout
     assert prod.returncode == 1 and findings(prod)[0]["rule"] == "KSV003"
-    assert run_cli_process("validate", path, "-e", "prod", "-e", "dev", cwd=REPO).returncode == 2
+    assert validate_cli(path, "-e", "prod", "-e", "dev", cwd=REPO).returncode == 2

@@ -52,51 +52,99 @@ def load_paths(paths: Sequence[str], *, stdin: BinaryIO | None = None, renderer:
     """Load every object under ``paths`` in a stable order (paths as given, folders sorted)."""
     out = LoadedInputs()
     seen_stdin = False
+    tasks: list[tuple[str, Path]] = []
     for raw in paths:
         if raw == "-":
             if seen_stdin:
                 raise UsageError("'-' (standard input) can be given only once")
             seen_stdin = True
-            data = (stdin.read() if stdin is not None else b"")
-            _load_stream(out, STDIN, data=data if isinstance(data, bytes) else data.encode())
+            tasks.append(("stdin", Path(STDIN)))
             continue
         path = Path(raw)
         if not path.exists():
             raise UsageError(f"no such file or directory: {raw}")
         if path.is_dir():
-            _load_directory(out, path, renderer)
+            _walk(tasks, path)
         else:
-            _load_file(out, path)
+            tasks.append(("file", path))
+    parsed = _parse_files([p for kind, p in tasks if kind == "file"])
+    for kind, path in tasks:
+        if kind == "stdin":
+            data = stdin.read() if stdin is not None else b""
+            _load_stream(out, STDIN, data=data if isinstance(data, bytes) else data.encode())
+        elif kind == "kustomize":
+            _load_kustomization(out, path, renderer)
+        else:
+            name, docs = parsed[path]
+            out.files.append(name)
+            for doc_index, data in docs:
+                _add(out, data, path=name, doc_index=doc_index)
     return out
 
 
-def _load_directory(out: LoadedInputs, directory: Path, renderer: Renderer | None) -> None:
+def _walk(tasks: list[tuple[str, Path]], directory: Path) -> None:
     if any((directory / n).is_file() for n in KUSTOMIZATION_NAMES):
-        _load_kustomization(out, directory, renderer)
+        tasks.append(("kustomize", directory))
         return
-    entries = sorted(directory.iterdir(), key=lambda p: p.name)
-    for entry in entries:
+    for entry in sorted(directory.iterdir(), key=lambda p: p.name):
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            _load_directory(out, entry, renderer)
+            _walk(tasks, entry)
         elif entry.suffix in YAML_SUFFIXES and entry.is_file():
-            _load_file(out, entry)
+            tasks.append(("file", entry))
 
 
-def _load_file(out: LoadedInputs, path: Path) -> None:
+# Parsing YAML is most of the cost of validating many files (PyYAML builds Python objects in Python even
+# with the C parser), so many files are parsed by a pool of worker processes, one per core.
+PARALLEL_MIN_FILES = 16
+
+
+def _parse_files(files: list[Path]) -> dict[Path, tuple[str, list[tuple[int, Any]]]]:
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_MIN_FILES or workers < 2:
+        return {path: _parse_file(path) for path in files}
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        results = pool.map(_parse_file_safely, files, chunksize=max(1, len(files) // (workers * 4)))
+    out = {}
+    for path, result in zip(files, results):
+        if isinstance(result, YamlErrorInfo):
+            raise YamlError(result.message, path=result.path, line=result.line, column=result.column, hint=result.hint)
+        out[path] = result
+    return out
+
+
+@dataclass
+class YamlErrorInfo:
+    """A YamlError as plain data: exceptions with keyword-only fields do not cross process boundaries."""
+
+    message: str
+    path: str | None
+    line: int | None
+    column: int | None
+    hint: str | None
+
+
+def _parse_file_safely(path: Path) -> tuple[str, list[tuple[int, Any]]] | YamlErrorInfo:
+    try:
+        return _parse_file(path)
+    except YamlError as exc:
+        return YamlErrorInfo(exc.message, exc.path, exc.line, exc.column, exc.hint)
+
+
+def _parse_file(path: Path) -> tuple[str, list[tuple[int, Any]]]:
     name = _display(path)
-    out.files.append(name)
     if path.suffix == ".json":
         text = read_text(name)
         try:
             data = json.loads(text)
         except ValueError as exc:
             raise YamlError(f"invalid JSON: {exc.msg}", path=name, line=exc.lineno, column=exc.colno) from None
-        _add(out, data, path=name, doc_index=0)
-        return
-    for doc in load_documents(name):
-        _add(out, doc.data, path=name, doc_index=doc.index)
+        return name, [(0, data)]
+    return name, [(doc.index, doc.data) for doc in load_documents(name)]
 
 
 def _load_stream(out: LoadedInputs, name: str, *, data: bytes) -> None:

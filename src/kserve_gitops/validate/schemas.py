@@ -368,6 +368,7 @@ def json_schema_file(path: Path, data: bytes) -> dict[tuple[str, str], dict[str,
 # Compiled validators shared by every SchemaSet of the process: environments on the same Kubernetes
 # version (or the same CRD file content) reuse one compiled validator per (source, apiVersion, kind).
 _validators: dict[tuple, Any] = {}
+_strict_schemas: dict[tuple[str, str, str], dict[str, Any] | None] = {}
 
 
 class SchemaSet:
@@ -416,10 +417,10 @@ class SchemaSet:
             return None
         if self.strict:
             return self._crd_schemas[(api_version, kind)]
-        for key, schema, _ in _schemas_of_file(source[0], True):
-            if key == (api_version, kind):
-                return schema
-        return None
+        key = (source[1], api_version, kind)
+        if key not in _strict_schemas:
+            _strict_schemas[key] = next((s for k, s, _ in _schemas_of_file(source[0], True) if k == (api_version, kind)), None)
+        return _strict_schemas[key]
 
     def validator_for(self, api_version: str, kind: str) -> Any | None:
         key = (api_version, kind)
