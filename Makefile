@@ -34,5 +34,10 @@ regen: setup
 	$(BIN)/kserve-gitops synth
 	$(BIN)/python -m pytest -q tests --update-golden -p no:xdist
 
+# The fleet benchmark (N models x 3 environments, every stage timed); results in benchmarks/results-fleet.json.
+bench: setup
+	$(BIN)/python -m benchmarks.bench_fleet --models 100 1000 --repeat 3
+	$(BIN)/python -m benchmarks.bench_schema
+
 clean:
 	rm -rf $(VENV) .tools .pytest_cache
