@@ -149,8 +149,17 @@ has_registry(first) if first == "localhost"
 # ---- quantities ------------------------------------------------------------------------------------------------
 
 # A Kubernetes quantity as a number; undefined (never a run-time error) for a malformed one: the schema check
-# reports those.
-quantity(value) := units.parse(text) if {
-	text := sprintf("%v", [value])
-	regex.match(`^[0-9]+(\.[0-9]+)?([eE][0-9]+|[numkMGTPE]i?|Ki)?$`, text)
+# reports those. String checks instead of a regex: a regex is compiled on every call.
+quantity(value) := value if is_number(value)
+
+quantity(value) := units.parse(value) if {
+	is_string(value)
+	number := trim_right(value, "numkKMGTPEi")
+	number != ""
+	trim(number, "0123456789.") == ""
+	count(split(number, ".")) <= 2
+	not startswith(number, ".")
+	substring(value, count(number), -1) in quantity_suffixes
 }
+
+quantity_suffixes := {"", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"}

@@ -42,3 +42,15 @@ test_resources_not_an_isvc_pass if {
 	found := resources.deny with input as fixtures.service_account with data.params as fixtures.params
 	count(found) == 0
 }
+
+test_malformed_quantity_is_left_to_the_schema_check_pass if {
+	odd := object.union(fixtures.isvc, {"spec": {"predictor": {"model": {"resources": {"limits": {"cpu": "lots"}}}}}})
+	found := resources.deny with input as odd with data.params as fixtures.params
+	count(found) == 0
+}
+
+test_resources_max_numeric_quantity_fail if {
+	bad := object.union(fixtures.isvc, {"spec": {"predictor": {"model": {"resources": {"limits": {"cpu": 6}}}}}})
+	found := resources.deny with input as bad with data.params as fixtures.params
+	fixtures.ids(found) == {"resources-max"}
+}
