@@ -62,7 +62,7 @@ def test_validate_runs_policies_with_no_unwaived_failures(example_repo, cli):
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     text = json.dumps(payload)
-    assert '"waived"' in text and "canary-mode" in text
+    assert '"waived"' in text and "run-as-non-root" in text
 
 
 def test_validate_policy_engine_opa_matches(example_repo, cli):
@@ -91,10 +91,19 @@ def test_validate_no_policy_and_broken_policy_exit_3(example_repo):
 
 def test_expired_waiver_fails_validate(example_repo, cli):
     path = Path("policies/exceptions.yaml")
-    path.write_text(path.read_text().replace("expires: 2026-12-31", "expires: 2020-01-01"))
-    result = cli("validate", "-e", "prod")
+    path.write_text(path.read_text().replace("expires: 2027-01-31", "expires: 2020-01-01"))
+    result = cli("validate", "-e", "dev")
     assert result.exit_code == 1
-    assert "waiver-expired" in result.output and "canary-mode" in result.output
+    assert "waiver-expired" in result.output and "error [dev] InferenceService/models-dev/custom-transformer" in result.output
+
+
+def test_unused_waiver_warns_and_fails_with_fail_on_warn(example_repo, cli):
+    path = Path("policies/exceptions.yaml")
+    path.write_text(path.read_text().replace("name: custom-transformer", "name: no-such-model"))
+    result = cli("validate", "-e", "dev", "--no-schemas")
+    assert "waiver-unused" in result.output and result.exit_code == 1  # the finding is no longer waived
+    path.write_text(path.read_text().replace("rule: run-as-non-root", "rule: image-tag"))
+    assert cli("validate", "-e", "dev", "--no-schemas").exit_code == 1  # run-as-non-root unwaived again
 
 
 def test_unreachable_opa_url_exit_3(example_repo):
