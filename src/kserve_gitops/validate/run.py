@@ -6,6 +6,7 @@ the schema check is the first. Nothing here prints.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +19,8 @@ from ..inputs.config import CONFIG_FILE, Environment, PlatformConfig, load_confi
 from ..inputs.models import Model
 from ..inputs.yamlsrc import KubeLoader, format_json_path, positions_for
 from ..render.kustomize import find_renderer, render_many
-from ..results import ERROR, WARNING, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report
 from ..inputs.repo import load_inputs
+from ..results import ERROR, WARNING, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report
 from .inputs import STDIN, FileObject, load_paths, stdin_positions
 from .schemas import CrdLibrary, SchemaSet
 from .sources import SourceMap, locate
@@ -98,6 +99,9 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
     options = options or ValidateOptions()
     config, models = load_inputs(root)
     envs = config.select(options.environments)
+    if not options.policy_dirs and (root / "policies").is_dir():
+        # the repo's own policies, wherever the command runs from (--repo DIR)
+        options = dataclasses.replace(options, policy_dirs=[root / "policies"])
     renderer = find_renderer()
     rendered = render_many({env.name: _display(root / "overlays" / env.name) for env in envs}, renderer=renderer)
     sources = SourceMap(root, models)
@@ -311,5 +315,7 @@ def models_by_environment(config: PlatformConfig, models: list[Model]) -> dict[s
     return {env: [m.name for m in models if env in m.environments] for env in config.promotion_order}
 
 
-# KServe-aware checks register themselves on import; after the schema check so it runs first.
+# KServe-aware checks and the policy gate register themselves on import, after the schema check so it
+# runs first.
 from . import kserve_checks  # noqa: E402,F401
+from .policy import check as _policy_check  # noqa: E402,F401
