@@ -65,4 +65,14 @@ def main() -> None:
 
 
 # Each module registers its command on ``cli``; imported last because they import ``cli`` from here.
-from . import diff_cmd, init_cmd, lifecycle_cmd, policy_cmd, render_cmd, schemas_cmd, synth_cmd, validate_cmd  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    diff_cmd,
+    init_cmd,
+    lifecycle_cmd,
+    model_cmd,
+    policy_cmd,
+    render_cmd,
+    schemas_cmd,
+    synth_cmd,
+    validate_cmd,
+)

@@ -49,4 +49,4 @@ def models(ctx: SynthContext) -> None:
             ctx.include(env.name, overlay)
 
 
-from . import components_observability, components_platform  # noqa: E402,F401
+from . import components_automation, components_observability, components_platform  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""(placeholder: `kserve-gitops model add` registers here)."""

@@ -1,0 +1,1 @@
+"""(placeholder: Argo Workflows automation components register here with @component)."""
