@@ -251,8 +251,13 @@ def test_list_canary_keeps_a_commented_file_intact(repo: Path, cli) -> None:
     # Every original line is still there, in order.
     it = iter(edited.splitlines())
     assert all(any(line == e for e in it) for line in original_lines)
+    # The comment that closed the file still closes it, after the new block.
+    assert edited.endswith("          runtimeVersion: '1.5.0'\n# a comment at column 0 at the end\n")
     assert cli("rollback", "sklearn-iris", "--env", "staging").exit_code == 0
     assert path.read_text() == COMMENTED
+    assert cli("canary", "sklearn-iris", "--env", "staging", "--storage-uri", "s3://acme-models-staging/sklearn/iris/v2", "--percent", "10").exit_code == 0
+    assert cli("promote", "sklearn-iris", "--env", "staging").exit_code == 0
+    assert path.read_text() == COMMENTED.replace("iris/v1", "iris/v2")
 
 
 # --- refusals ----------------------------------------------------------------------------------------

@@ -28,11 +28,11 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import KserveGitopsError, LifecycleError, UsageError
 from ..inputs.config import CONFIG_FILE, Environment
-from ..inputs.models import BASE_FILE, MODELS_DIR, Model
+from ..inputs.models import MODELS_DIR, Model
 from ..results import Report
 from ..synth.app import load_inputs, synthesize
 from ..synth.merge import merge_patch
@@ -353,7 +353,7 @@ class _Target:
         stable = yamledit.get_in(manifest, STABLE)
         if not stable:
             raise LifecycleError(
-                f"the stable storageUri is not recorded, so rollback cannot restore it exactly",
+                "the stable storageUri is not recorded, so rollback cannot restore it exactly",
                 path=self.holder_rel(state),
                 field="spec.predictor.canaryTrafficPercent",
                 hint=f"add the annotation {STABLE_ANNOTATION}: <stable URI> to {self.env_rel}, or edit the file by hand",
@@ -513,6 +513,3 @@ def _write_file(path: Path, text: str | None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-ACTIONS: dict[str, Callable[..., Outcome]] = {"canary": canary, "promote": promote, "rollback": rollback}

@@ -143,7 +143,59 @@ def set_in(data: CommentedMap, path: list[Any], value: Any, *, first: bool = Fal
         if blocks:
             node.insert(blocks[0], key, value)
             return
+    trailing = _take_trailing(node) if key not in node and isinstance(value, (dict, list)) else None
     node[key] = value
+    if trailing is not None:
+        # Comment lines that closed the mapping keep closing it, after the new block.
+        _give_trailing(value, trailing)
+
+
+def _last_slot(node: Any) -> tuple[Any, Any, int] | None:
+    """(container, key, slot) of the end-of-line comment after the last scalar under ``node``."""
+    while True:
+        if isinstance(node, dict) and node:
+            key: Any = list(node)[-1]
+            slot = 2
+        elif isinstance(node, list) and node:
+            key, slot = len(node) - 1, 0
+        else:
+            return None
+        child = node[key]
+        if isinstance(child, (dict, list)) and child:
+            node = child
+            continue
+        return node, key, slot
+
+
+def _take_trailing(node: Any) -> Any:
+    """Detach the full-line comments (and blank lines) that follow the last scalar under ``node``."""
+    found = _last_slot(node)
+    if found is None or not hasattr(found[0], "ca"):
+        return None
+    container, key, slot = found
+    entry = container.ca.items.get(key)
+    token = entry[slot] if entry and len(entry) > slot else None
+    if token is None or not isinstance(getattr(token, "value", None), str):
+        return None
+    first, _, rest = token.value.partition("\n")
+    if not rest.strip():
+        return None
+    token.value = first + "\n"
+    moved = copy.copy(token)
+    moved.value = "\n" + rest
+    return moved
+
+
+def _give_trailing(value: Any, token: Any) -> None:
+    found = _last_slot(value)
+    if found is None:
+        return
+    container, key, slot = found
+    entry = container.ca.items.setdefault(key, [None, None, None, None])
+    if entry[slot] is None:
+        entry[slot] = token
+    else:
+        entry[slot].value = entry[slot].value.rstrip("\n") + token.value
 
 
 def delete_in(data: CommentedMap, path: list[Any]) -> bool:
@@ -156,11 +208,19 @@ def delete_in(data: CommentedMap, path: list[Any]) -> bool:
         parents.append(node)
     if path[-1] not in parents[-1]:
         return False
-    del parents[-1][path[-1]]
-    for depth in range(len(path) - 1, 0, -1):
-        if parents[depth]:
-            break
+    holder, key = parents[-1], path[-1]
+    trailing = None
+    if list(holder)[-1] == key:
+        # Comment lines after the last entry belong to what follows it, not to the entry: keep them.
+        value = holder[key]
+        trailing = _take_trailing(value) if isinstance(value, (dict, list)) and value else _take_trailing(holder)
+    del holder[key]
+    depth = len(path) - 1
+    while depth > 0 and not parents[depth]:
         del parents[depth - 1][path[depth - 1]]
+        depth -= 1
+    if trailing is not None and parents[depth]:
+        _give_trailing(parents[depth], trailing)
     return True
 
 
