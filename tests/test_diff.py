@@ -146,3 +146,15 @@ def test_compare_is_pure_data() -> None:
     result = compare({"dev": old}, {"dev": new})
     assert result.summary == ["dev: ConfigMap a changed (data.k)"]
     assert [c.status for c in result.environments[0].changes] == ["changed"]
+
+
+def test_platform_repo_in_a_subfolder_of_the_git_repository(tmp_path: Path, example_repo: Path, cli) -> None:
+    top = example_repo.parent
+    git(top, "init", "-q", "-b", "main")
+    git(top, "add", "-A")
+    git(top, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "platform in a subfolder")
+    base = example_repo / "models/sklearn-iris/inferenceservice.yaml"
+    base.write_text(base.read_text().replace("cpu: 100m", "cpu: 300m"))
+    result = cli("diff")
+    assert result.exit_code == 0, result.output
+    assert "  all: sklearn-iris changed: spec.predictor.model.resources.requests.cpu 100m → 300m" in result.output.splitlines()

@@ -356,3 +356,16 @@ def test_dry_run_writes_nothing(repo: Path, cli) -> None:
     assert result.exit_code == 0, result.output
     assert "+  canary:" in result.output and "dry run" in result.output
     assert status(repo) == ""
+
+
+def test_output_write_failure_puts_the_model_file_back(repo: Path) -> None:
+    """If charts/ and overlays/ cannot be written, the edited model file is restored: nothing half-written."""
+    before = (repo / STAGING).read_bytes()
+    # A file where synth stages its new tree makes the output write fail for real.
+    (repo / ".kserve-gitops-synth.new").write_text("in the way\n")
+    proc = run_cli_process(
+        "canary", "sklearn-iris", "--env", "staging", "--storage-uri", "s3://acme-models-staging/sklearn/iris/v2", "--percent", "10", cwd=repo
+    )
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert (repo / STAGING).read_bytes() == before
+    assert [line for line in status(repo).splitlines() if not line.endswith(".kserve-gitops-synth.new")] == []
