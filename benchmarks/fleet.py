@@ -61,8 +61,10 @@ def model(name: str, kind: str, rng: random.Random) -> dict:
                     "image": "ghcr.io/acme/transformer:1.0.0",
                     "env": [{"name": "PREDICTOR_HOST", "value": f"{name}-predictor"}],
                     "resources": resources,
+                    "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False},
                 }
-            ]
+            ],
+            "minReplicas": 2,
         }
     return {
         "apiVersion": "serving.kserve.io/v1beta1",
@@ -89,16 +91,18 @@ def generate(root: Path, models: int, environments: int = 3, *, seed: int = 1) -
         name = f"{kind.split('-')[0]}-{i:05d}"
         folder = root / "models" / name
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "inferenceservice.yaml").write_text(yaml.safe_dump(model(name, kind, rng), sort_keys=False))
-        if kind == "pytorch-canary":
-            for env in names:
-                version = config["environments"][env]["kserve"]["version"]
-                if version == "v0.14.1":
-                    continue  # RawDeployment: no canary
-                patch = {"spec": {"canary": [{"trafficPercent": 10, "predictor": {"model": {
+        model_doc = model(name, kind, rng)
+        (folder / "inferenceservice.yaml").write_text(yaml.safe_dump(model_doc, sort_keys=False))
+        base_uri = model_doc["spec"]["predictor"]["model"]["storageUri"]
+        for env in names[1:]:  # every environment reads its own bucket
+            patch: dict = {"spec": {"predictor": {"model": {"storageUri": base_uri.replace("s3://models-dev/", f"s3://models-{env}/")}}}}
+            version = config["environments"][env]["kserve"]["version"]
+            if kind == "pytorch-canary" and version != "v0.14.1":  # RawDeployment (v0.14.1 here) cannot canary
+                patch["spec"]["canary"] = [{"trafficPercent": 10, "predictor": {"model": {
                     "name": "kserve-container",
                     "modelFormat": {"name": "pytorch"},
                     "storageUri": f"s3://models-{env}/pytorch/{name}/v2",
-                }}}]}}
-                (folder / f"{env}.yaml").write_text(yaml.safe_dump(patch, sort_keys=False))
+                    "resources": model_doc["spec"]["predictor"]["model"]["resources"],
+                }}}]
+            (folder / f"{env}.yaml").write_text(yaml.safe_dump(patch, sort_keys=False))
     return root
