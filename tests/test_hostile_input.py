@@ -227,3 +227,12 @@ def test_ctrl_c_during_synth_exits_130_and_keeps_output_whole(example_repo: Path
         assert proc.returncode == 130, err
         assert "interrupted" in err
         assert tree_bytes(example_repo) == old
+
+
+def test_a_file_where_synth_stages_its_output_is_replaced_not_a_crash(example_repo: Path) -> None:
+    from kserve_gitops.synth import output
+
+    (example_repo / output.STAGING).write_text("left here by someone\n")
+    result = run_cli_process("synth", cwd=example_repo)
+    assert result.returncode == 0, result.stderr
+    assert not (example_repo / output.STAGING).exists()

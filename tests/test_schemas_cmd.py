@@ -60,3 +60,19 @@ def test_fetch_urls_and_refusals(tmp_path: Path) -> None:
     offline = run_cli_process("schemas", "fetch", "--kserve", "v0.14.1", cwd=tmp_path, env={"KSERVE_GITOPS_OFFLINE": "1"})
     assert offline.returncode == 3 and "KSERVE_GITOPS_OFFLINE" in offline.stderr
     assert not (tmp_path / "schemas").exists()
+
+
+def test_fetch_platform_dry_run_lists_pinned_urls_without_network(cli) -> None:
+    result = cli("schemas", "fetch", "--kserve", "v0.14.1", "--kserve", "v0.20.0", "--platform", "--dry-run")
+    assert result.exit_code == 0
+    urls = result.output.split()
+    assert sum("kserve/kserve/v0.14.1/" in u for u in urls) == 5
+    assert sum("kserve/kserve/v0.20.0/" in u for u in urls) == 5
+    assert any(u.endswith("istio/istio/1.24.3/manifests/charts/base/files/crd-all.gen.yaml") for u in urls)
+    assert any("monitoring.coreos.com_prometheusrules.yaml" in u for u in urls)
+    assert any(u.endswith("argo-cd/v2.13.3/manifests/crds/applicationset-crd.yaml") for u in urls)
+
+
+def test_fetch_without_anything_to_fetch_is_a_usage_error(cli) -> None:
+    result = cli("schemas", "fetch")
+    assert result.exit_code == 2

@@ -20,6 +20,7 @@ PINNED = {
     "kubeconform": ("github.com/yannh/kubeconform/cmd/kubeconform", "v0.8.0"),
     "opa": ("github.com/open-policy-agent/opa", "v1.22.3"),
     "conftest": ("github.com/open-policy-agent/conftest", "v0.71.1"),
+    "actionlint": ("github.com/rhysd/actionlint/cmd/actionlint", "v1.7.12"),  # lints our workflows in tests
 }
 INSTALL_HINT = "run 'make tools' (builds the pinned version into .tools/bin with 'go install')"
 

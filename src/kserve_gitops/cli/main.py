@@ -9,6 +9,7 @@ import sys
 import traceback
 
 import click
+from rich.markup import escape
 
 from .. import __version__
 from ..errors import EXIT_ENVIRONMENT, EXIT_INPUT, KserveGitopsError
@@ -28,7 +29,7 @@ class Group(click.Group):
         except KserveGitopsError as exc:
             if debug:
                 traceback.print_exc()
-            console_err().print(f"[bold red]error:[/] {click.style(str(exc), fg=None)}", markup=True, highlight=False, soft_wrap=True)
+            console_err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)

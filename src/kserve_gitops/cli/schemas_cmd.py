@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import click
 
-from ..validate.schemas import fetch_kserve_crds, import_crds, kserve_crd_urls
+from ..errors import UsageError
+from ..validate.schemas import PLATFORM_CRD_URLS, fetch_kserve_crds, fetch_platform_crds, import_crds, kserve_crd_urls
 from .common import State, console
 from .main import cli
 
@@ -25,14 +26,22 @@ def import_cmd(state: State, crd_file, kserve_version: str | None) -> None:
 
 
 @schemas.command("fetch")
-@click.option("--kserve", "version", required=True, help="KServe release, e.g. v0.14.1.")
+@click.option("--kserve", "versions", multiple=True, help="KServe release, e.g. v0.14.1 (repeatable).")
+@click.option("--platform", is_flag=True, help="Also the Istio, Prometheus operator and ArgoCD CRDs the platform uses.")
 @click.option("--dry-run", is_flag=True, help="Print the URLs and write nothing (no network).")
 @click.pass_obj
-def fetch_cmd(state: State, version: str, dry_run: bool) -> None:
-    """Download a KServe release's CRDs from GitHub into schemas/kserve/<version>/ (needs the network)."""
+def fetch_cmd(state: State, versions: tuple[str, ...], platform: bool, dry_run: bool) -> None:
+    """Download CRDs from GitHub into schemas/: KServe releases under schemas/kserve/<version>/, the
+    platform's other CRDs under schemas/<group>/ (the only command that needs the network)."""
+    if not versions and not platform:
+        raise UsageError("name at least one --kserve VERSION, or --platform")
     if dry_run:
-        for url in kserve_crd_urls(version):
+        urls = [url for version in versions for url in kserve_crd_urls(version)]
+        for url in urls + (list(PLATFORM_CRD_URLS) if platform else []):
             console().print(url, markup=False)
         return
-    for path in fetch_kserve_crds(version, state.root / "schemas"):
+    written = [path for version in versions for path in fetch_kserve_crds(version, state.root / "schemas")]
+    if platform:
+        written += fetch_platform_crds(state.root / "schemas")
+    for path in written:
         console().print(f"wrote {path}", markup=False)

@@ -87,6 +87,17 @@ def compare(root: Path, files: dict[str, bytes]) -> Drift:
 
 def recover(root: Path) -> None:
     """Finish a swap that a killed run left half done (roll forward: the staged tree is complete)."""
+    try:
+        _recover(root)
+    except OSError as exc:
+        raise EnvironmentProblem(
+            f"cannot recover an interrupted synth: {exc.strerror or exc}",
+            path=exc.filename or root,
+            hint=f"remove {STAGING}, {RETIRED} and {JOURNAL} by hand if they are not synth's own folders",
+        ) from None
+
+
+def _recover(root: Path) -> None:
     journal = root / JOURNAL
     staging = root / STAGING
     retired = root / RETIRED
@@ -104,8 +115,10 @@ def recover(root: Path) -> None:
         journal.unlink()
     # A staging tree without a journal was never complete: throw it away, the old output stands.
     for leftover in (staging, retired):
-        if leftover.exists():
+        if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover)
+        elif leftover.exists() or leftover.is_symlink():
+            leftover.unlink()
 
 
 def write_tree(root: Path, files: dict[str, bytes]) -> Drift:

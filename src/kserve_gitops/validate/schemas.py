@@ -535,14 +535,38 @@ def kserve_crd_urls(version: str) -> list[str]:
     return [KSERVE_RAW_URL.format(version=version, plural=p) for p in KSERVE_CRD_PLURALS]
 
 
+# The other CRDs the synthesized platform uses in overlays/<env> (Istio security, Prometheus operator) and
+# overlays/argocd (ArgoCD), at the releases the install constructs pin.
+PLATFORM_CRD_URLS = (
+    "https://raw.githubusercontent.com/istio/istio/1.24.3/manifests/charts/base/files/crd-all.gen.yaml",
+    *(
+        "https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/v0.80.0/example/"
+        f"prometheus-operator-crd/monitoring.coreos.com_{plural}.yaml"
+        for plural in ("prometheusrules", "servicemonitors", "podmonitors")
+    ),
+    *(
+        f"https://raw.githubusercontent.com/argoproj/argo-cd/v2.13.3/manifests/crds/{name}-crd.yaml"
+        for name in ("application", "appproject", "applicationset")
+    ),
+)
+
+
+def fetch_platform_crds(dest_root: Path, *, timeout: float = 30) -> list[Path]:
+    """Download the non-KServe CRDs the synthesized platform needs into ``dest_root/<group>/``."""
+    return _fetch(list(PLATFORM_CRD_URLS), dest_root, kserve_version=None, timeout=timeout)
+
+
 def fetch_kserve_crds(version: str, dest_root: Path, *, timeout: float = 30) -> list[Path]:
     """Download one KServe release's CRDs into ``dest_root/kserve/<version>/`` (the only networked code)."""
+    return _fetch(kserve_crd_urls(version), dest_root, kserve_version=version, timeout=timeout)
+
+
+def _fetch(urls: list[str], dest_root: Path, *, kserve_version: str | None, timeout: float) -> list[Path]:
     import urllib.error
     import urllib.request
 
     from ..errors import EnvironmentProblem
 
-    urls = kserve_crd_urls(version)
     if os.environ.get("KSERVE_GITOPS_OFFLINE"):
         raise EnvironmentProblem("KSERVE_GITOPS_OFFLINE is set: 'schemas fetch' needs the network", hint="unset it, or use 'schemas import'")
     texts = []
@@ -554,5 +578,5 @@ def fetch_kserve_crds(version: str, dest_root: Path, *, timeout: float = 30) -> 
             raise EnvironmentProblem(f"cannot download {url}: {exc}", hint="check the network, or use 'schemas import'") from None
     written = []
     for url, text in texts:
-        written.extend(import_crds(text, dest_root, source=url, kserve_version=version))
+        written.extend(import_crds(text, dest_root, source=url, kserve_version=kserve_version))
     return written
