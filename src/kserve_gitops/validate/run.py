@@ -318,4 +318,5 @@ def models_by_environment(config: PlatformConfig, models: list[Model]) -> dict[s
 # KServe-aware checks and the policy gate register themselves on import, after the schema check so it
 # runs first.
 from . import kserve_checks  # noqa: E402,F401
+from . import kserve_features  # noqa: E402,F401
 from .policy import check as _policy_check  # noqa: E402,F401
