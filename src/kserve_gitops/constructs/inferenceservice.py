@@ -96,13 +96,77 @@ class AutoscalingProps:
 
 @dataclass(frozen=True)
 class GpuProps:
-    """GPUs per replica, and where such replicas may run."""
+    """GPUs per replica, and where such replicas may run. ``runtime_class_name`` picks the node's container
+    runtime handler (e.g. ``nvidia`` where the GPU operator installs one as a RuntimeClass)."""
 
     count: int = 1
     node_selector: dict[str, str] = field(default_factory=dict)
     tolerations: tuple[dict[str, Any], ...] = (
         {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"},
     )
+    runtime_class_name: str | None = None
+
+
+@dataclass(frozen=True)
+class BatcherProps:
+    """KServe's request batcher (a sidecar in front of the model server): up to ``max_batch_size`` requests,
+    waiting at most ``max_latency_ms`` milliseconds for a batch to fill; ``timeout_s`` per request."""
+
+    max_batch_size: int = 32
+    max_latency_ms: int = 500
+    timeout_s: int | None = None
+
+    def to_manifest(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"maxBatchSize": self.max_batch_size, "maxLatency": self.max_latency_ms}
+        if self.timeout_s is not None:
+            out["timeout"] = self.timeout_s
+        return out
+
+
+@dataclass(frozen=True)
+class LoggerProps:
+    """KServe's request/response logger: CloudEvents posted to ``url``, an in-cluster sink such as
+    ``http://message-dumper.models.svc.cluster.local`` (policy ``logger-sink-in-cluster``)."""
+
+    url: str
+    mode: str = "all"  # "all" | "request" | "response"
+
+    def to_manifest(self) -> dict[str, Any]:
+        if self.mode not in ("all", "request", "response"):
+            from ..errors import SynthError
+
+            raise SynthError(f"logger mode {self.mode!r} is not one of all, request, response")
+        return {"mode": self.mode, "url": self.url}
+
+
+@dataclass(frozen=True)
+class PortProps:
+    """The model server's one serving port. Knative (Serverless mode) allows a single port named ``h2c``
+    (gRPC, HTTP/2) or ``http1``; KServe's runtimes use 8081 for gRPC and 8080 for REST."""
+
+    container_port: int = 8081
+    name: str = "h2c"
+
+    def to_manifest(self) -> dict[str, Any]:
+        return {"name": self.name, "containerPort": self.container_port, "protocol": "TCP"}
+
+
+@dataclass(frozen=True)
+class ArtExplainerProps:
+    """KServe's built-in ART explainer (adversarial robustness): ``type`` e.g. ``SquareAttack``, with
+    string settings in ``config`` (e.g. ``{"nb_classes": "10"}``). Exists in KServe v0.14 and v0.20."""
+
+    type: str = "SquareAttack"
+    config: dict[str, str] = field(default_factory=dict)
+    resources: ResourcesProps | None = None
+
+    def to_manifest(self) -> dict[str, Any]:
+        art: dict[str, Any] = {"type": self.type}
+        if self.config:
+            art["config"] = {k: str(v) for k, v in self.config.items()}
+        if self.resources:
+            art["resources"] = self.resources.to_manifest()
+        return {"art": art}
 
 
 @dataclass(frozen=True)
@@ -119,6 +183,9 @@ class PredictorProps:
     autoscaling: AutoscalingProps | None = None
     gpu: GpuProps | None = None
     canary_traffic_percent: int | None = None
+    batcher: BatcherProps | None = None
+    logger: LoggerProps | None = None
+    port: PortProps | None = None  # e.g. PortProps() with protocol_version="grpc-v2" for gRPC
 
 
 @dataclass(frozen=True)
@@ -140,7 +207,8 @@ class InferenceServiceProps:
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
     transformer: ContainerComponentProps | None = None
-    explainer: ContainerComponentProps | None = None
+    # a custom explainer container, or KServe's built-in ART explainer
+    explainer: ContainerComponentProps | ArtExplainerProps | None = None
     serverless: bool = True  # Knative autoscaling annotations exist only in Serverless mode
 
 
@@ -198,6 +266,8 @@ def props_manifest(props: InferenceServiceProps) -> dict[str, Any]:
     resources = (p.resources or ResourcesProps()).to_manifest(gpus=p.gpu.count if p.gpu else 0)
     if resources:
         model["resources"] = resources
+    if p.port:
+        model["ports"] = [p.port.to_manifest()]
 
     predictor: dict[str, Any] = {"model": model, **_component_scaling(p.autoscaling)}
     if p.service_account_name:
@@ -209,11 +279,19 @@ def props_manifest(props: InferenceServiceProps) -> dict[str, Any]:
             predictor["nodeSelector"] = dict(p.gpu.node_selector)
         if p.gpu.tolerations:
             predictor["tolerations"] = [dict(t) for t in p.gpu.tolerations]
+        if p.gpu.runtime_class_name:
+            predictor["runtimeClassName"] = p.gpu.runtime_class_name
+    if p.batcher:
+        predictor["batcher"] = p.batcher.to_manifest()
+    if p.logger:
+        predictor["logger"] = p.logger.to_manifest()
 
     spec: dict[str, Any] = {"predictor": predictor}
     if props.transformer:
         spec["transformer"] = _container(props.transformer)
-    if props.explainer:
+    if isinstance(props.explainer, ArtExplainerProps):
+        spec["explainer"] = props.explainer.to_manifest()
+    elif props.explainer:
         spec["explainer"] = _container(props.explainer)
     metadata: dict[str, Any] = {"name": props.name}
     if props.namespace:
