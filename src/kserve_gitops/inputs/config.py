@@ -71,6 +71,18 @@ class Environment:
 
 
 @dataclass(frozen=True)
+class ArgoWorkflowsSettings:
+    """``automation.argoWorkflows``: names only (image, ServiceAccount, Secret), never a credential."""
+
+    enabled: bool = False
+    image: str = ""
+    namespace: str = "argo"
+    service_account: str = ""
+    git_credentials_secret: str = ""
+    mlflow_tracking_uri: str = ""
+
+
+@dataclass(frozen=True)
 class PlatformConfig:
     path: Path
     project: str
@@ -78,6 +90,7 @@ class PlatformConfig:
     promotion_order: tuple[str, ...]
     repo_url: str = ""
     repo_revision: str = "main"
+    argo_workflows: ArgoWorkflowsSettings = field(default_factory=ArgoWorkflowsSettings)
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -137,6 +150,7 @@ def load_config(path: str | Path) -> PlatformConfig:
             field="promotionOrder",
         )
     repo = data.get("repository") or {}
+    argo = (data.get("automation") or {}).get("argoWorkflows") or {}
     return PlatformConfig(
         path=path,
         project=data["project"],
@@ -144,6 +158,14 @@ def load_config(path: str | Path) -> PlatformConfig:
         promotion_order=order,
         repo_url=repo.get("url", ""),
         repo_revision=repo.get("revision", "main"),
+        argo_workflows=ArgoWorkflowsSettings(
+            enabled=bool(argo.get("enabled", False)),
+            image=argo.get("image", ""),
+            namespace=argo.get("namespace", "argo"),
+            service_account=argo.get("serviceAccount", ""),
+            git_credentials_secret=argo.get("gitCredentialsSecret", ""),
+            mlflow_tracking_uri=argo.get("mlflowTrackingUri", ""),
+        ),
         raw=data,
     )
 
