@@ -229,10 +229,14 @@ def test_ctrl_c_during_synth_exits_130_and_keeps_output_whole(example_repo: Path
         assert tree_bytes(example_repo) == old
 
 
-def test_a_file_where_synth_stages_its_output_is_replaced_not_a_crash(example_repo: Path) -> None:
+def test_a_file_where_synth_stages_its_output_is_an_environment_error_not_a_crash(example_repo: Path) -> None:
     from kserve_gitops.synth import output
 
+    before = tree_bytes(example_repo)
     (example_repo / output.STAGING).write_text("left here by someone\n")
     result = run_cli_process("synth", cwd=example_repo)
-    assert result.returncode == 0, result.stderr
-    assert not (example_repo / output.STAGING).exists()
+    assert result.returncode == 3, result.stderr
+    assert "cannot recover an interrupted synth" in result.stderr and output.STAGING in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert (example_repo / output.STAGING).read_text() == "left here by someone\n"  # the user's file is kept
+    assert tree_bytes(example_repo) == before

@@ -18,6 +18,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from ..errors import YamlError
+from ..synth.merge import dig
 
 # (mapping, sequence, offset): the layouts seen in Kubernetes YAML, most common first.
 INDENTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (3, 3, 0))
@@ -103,14 +104,7 @@ def to_commented(value: Any) -> Any:
 
 
 def get_in(data: Any, path: list[Any], default: Any = None) -> Any:
-    for part in path:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            return default
-    return data
+    return dig(data, *path, default=default)
 
 
 def has(data: Any, path: list[Any]) -> bool:

@@ -115,10 +115,9 @@ def _recover(root: Path) -> None:
         journal.unlink()
     # A staging tree without a journal was never complete: throw it away, the old output stands.
     for leftover in (staging, retired):
-        if leftover.is_dir() and not leftover.is_symlink():
+        if leftover.exists() or leftover.is_symlink():
+            # only synth's own folders are removed; anything else there is the user's: stop and say so
             shutil.rmtree(leftover)
-        elif leftover.exists() or leftover.is_symlink():
-            leftover.unlink()
 
 
 def write_tree(root: Path, files: dict[str, bytes]) -> Drift:

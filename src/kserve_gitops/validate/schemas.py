@@ -79,7 +79,16 @@ def core_schema(version: str, strict: bool, api_version: str, kind: str) -> dict
         return None
     with open(path, encoding="utf-8") as fh:
         schema = json.load(fh)
-    definitions = _core_definitions(version, strict)
+    needed = _referenced_definitions(schema, _core_definitions(version, strict))
+    schema = _rewrite_refs(schema)
+    schema["$defs"] = {k: _rewrite_refs(v) for k, v in needed.items()}
+    schema.pop("$id", None)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+def _referenced_definitions(schema: Any, definitions: dict[str, Any]) -> dict[str, Any]:
+    """Every definition ``schema`` references, directly or through other definitions."""
     needed: dict[str, Any] = {}
     todo = [schema]
     while todo:
@@ -89,11 +98,7 @@ def core_schema(version: str, strict: bool, api_version: str, kind: str) -> dict
             if name and name.group(1) not in needed:
                 needed[name.group(1)] = definitions[name.group(1)]
                 todo.append(needed[name.group(1)])
-    schema = _rewrite_refs(schema)
-    schema["$defs"] = {k: _rewrite_refs(v) for k, v in needed.items()}
-    schema.pop("$id", None)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema
+    return needed
 
 
 def _refs(node: Any) -> Iterable[str]:
@@ -140,15 +145,7 @@ def object_meta_defs(strict: bool) -> dict[str, Any]:
     """
     version = bundled_kubernetes_versions()[-1]
     definitions = _core_definitions(version, strict)
-    needed = {OBJECT_META: definitions[OBJECT_META]}
-    todo = [definitions[OBJECT_META]]
-    while todo:
-        node = todo.pop()
-        for ref in _refs(node):
-            name = _REF.match(ref)
-            if name and name.group(1) not in needed:
-                needed[name.group(1)] = definitions[name.group(1)]
-                todo.append(needed[name.group(1)])
+    needed = {OBJECT_META: definitions[OBJECT_META], **_referenced_definitions(definitions[OBJECT_META], definitions)}
     return {k: _rewrite_refs(v) for k, v in needed.items()}
 
 
