@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..results import Finding, LoadedObject
-from .kserve_checks import RAW_MODES, _components, _deployment_mode, _isvcs, _kserve_version
+# The module, not its names: run.py imports this file while kserve_checks may still be initialising.
+from . import kserve_checks as ksv
 from .run import CheckContext, check, finding_for
 
 CACHE_GROUP_VERSION = "serving.kserve.io/v1alpha1"
@@ -31,7 +32,7 @@ RULE_DESCRIPTIONS = {
 def model_cache_version_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     if ctx.schema_set is None:
         return
-    version = _kserve_version(ctx) or "in use"
+    version = ksv._kserve_version(ctx) or "in use"
     for obj in objects:
         data = obj.data
         if not isinstance(data, dict) or data.get("kind") not in CACHE_KINDS:
@@ -65,9 +66,9 @@ def _serving_containers(path: list[Any], component: dict[str, Any]) -> Iterable[
 
 @check("KSV012-serving-ports")
 def serving_ports_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
-    for obj in _isvcs(objects):
-        serverless = _deployment_mode(obj, ctx) not in RAW_MODES
-        for path, component in _components(obj):
+    for obj in ksv._isvcs(objects):
+        serverless = ksv._deployment_mode(obj, ctx) not in ksv.RAW_MODES
+        for path, component in ksv._components(obj):
             for cpath, container, protocol in _serving_containers(path, component):
                 ports = _ports(container)
                 if serverless and len(ports) > 1:
