@@ -92,6 +92,14 @@ def test_objects_missing_identity_are_rejected(example_repo: Path, field: str, r
     assert_rejected(example_repo, result, code=2, file=MODEL, text=message)
 
 
+def test_label_that_yaml_reads_as_a_number_is_rejected_with_a_fix(example_repo: Path) -> None:
+    path = example_repo / MODEL
+    path.write_text(path.read_text().replace("    team: data-science\n", "    team: data-science\n    version: 0\n", 1))
+    result = run_cli_process("synth", cwd=example_repo)
+    assert_rejected(example_repo, result, code=2, file=MODEL, text=r'metadata\.labels\.version: value 0 is a int, not a string')
+    assert 'quote it: version: "0"' in result.stderr
+
+
 def test_invalid_model_folder_name_is_rejected(example_repo: Path) -> None:
     (example_repo / "models/sklearn-iris").rename(example_repo / "models/Sklearn_Iris")
     result = run_cli_process("synth", cwd=example_repo)

@@ -168,6 +168,7 @@ def _check_base(base: Any, rel: str, name: str) -> None:
             field="metadata.namespace",
             hint="remove it; environments list their model namespaces in kserve-gitops.yaml",
         )
+    _check_string_maps(meta, rel)
     spec = base.get("spec")
     if not isinstance(spec, dict) or not isinstance(spec.get("predictor"), dict):
         _fail("spec.predictor is required", rel, ["spec"], field="spec.predictor")
@@ -214,9 +215,29 @@ def _check_patch(patch: Any, rel: str, name: str) -> None:
     if meta is not None and not isinstance(meta, dict):
         _fail("metadata must be a mapping", rel, ["metadata"], field="metadata")
     if isinstance(meta, dict):
+        _check_string_maps(meta, rel)
         if meta.get("name", name) != name:
             _fail(f"metadata.name must be {name!r} or left out", rel, ["metadata", "name"], field="metadata.name")
         if "namespace" in meta:
             _fail("namespace is set by kserve-gitops", rel, ["metadata", "namespace"], field="metadata.namespace")
     if "spec" in patch and not isinstance(patch["spec"], dict):
         _fail("spec must be a mapping", rel, ["spec"], field="spec")
+
+
+def _check_string_maps(meta: dict[str, Any], rel: str) -> None:
+    """Labels and annotations are string maps; YAML reads `version: 1` or `enabled: true` as other types."""
+    for field in ("labels", "annotations"):
+        values = meta.get(field)
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            _fail(f"{field} must be a mapping of strings", rel, ["metadata", field], field=f"metadata.{field}")
+        for key, value in values.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                _fail(
+                    f"value {value!r} is a {type(value).__name__}, not a string",
+                    rel,
+                    ["metadata", field, key],
+                    field=f"metadata.{field}.{key}",
+                    hint=f'quote it: {key}: "{value}"' if value is not None else "give it a value, or remove it",
+                )
