@@ -35,8 +35,8 @@ def test_policy_list(example_repo, cli):
     result = cli("policy", "list")
     assert result.exit_code == 0
     rows = [line.split("\t") for line in result.output.strip().splitlines()]
-    assert ["canary-mode", "error", "kserve.canary"] == rows[3][:3]
-    assert len(rows) == 23
+    assert ["canary-mode", "error", "kserve.canary"] == rows[4][:3]
+    assert len(rows) == 26
 
 
 def test_policy_eval_files_with_environment_params(example_repo, cli):

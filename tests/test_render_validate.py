@@ -11,9 +11,9 @@ from kserve_gitops.render.kustomize import find_renderer, render
 from kserve_gitops.validate.run import ValidateOptions, validate_repo
 
 EXPECTED = {
-    "dev": {"sklearn-iris", "pytorch-cifar10", "custom-transformer"},
-    "staging": {"sklearn-iris", "pytorch-cifar10", "custom-transformer"},
-    "prod": {"sklearn-iris", "pytorch-cifar10"},
+    "dev": {"sklearn-iris", "pytorch-cifar10", "custom-transformer", "fraud-detector", "churn-predictor", "mnist-art", "customer-ltv"},
+    "staging": {"sklearn-iris", "pytorch-cifar10", "custom-transformer", "fraud-detector", "churn-predictor", "mnist-art"},
+    "prod": {"sklearn-iris", "pytorch-cifar10", "fraud-detector"},
 }
 
 
