@@ -46,6 +46,7 @@ Exit codes:
 @click.option("--policy-engine", type=click.Choice(["regorus", "opa"]), default="regorus", show_default=True, help="Rego engine.")
 @click.option("--opa-url", default=None, help="Evaluate policies on this OPA server instead of in process.")
 @click.option("--fail-on-warn", is_flag=True, help="Warnings fail the run (exit 1).")
+@click.option("--no-cache", is_flag=True, help="Render every environment whole; do not read or write the render cache.")
 @click.pass_obj
 def validate(
     state: State,
@@ -68,6 +69,7 @@ def validate(
     policy_engine: str,
     opa_url: str | None,
     fail_on_warn: bool,
+    no_cache: bool,
 ) -> None:
     options = ValidateOptions(
         environments=list(environments) or None,
@@ -85,6 +87,7 @@ def validate(
         policy_engine=policy_engine,
         opa_url=opa_url,
         fail_on_warn=fail_on_warn,
+        render_cache=not no_cache,
     )
     if paths:
         report = validate_paths(list(paths), options, root=state.root, stdin=click.get_binary_stream("stdin"))

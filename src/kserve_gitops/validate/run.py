@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Sequence
@@ -18,7 +19,8 @@ from ..errors import RenderError, UsageError
 from ..inputs.config import CONFIG_FILE, Environment, PlatformConfig, load_config
 from ..inputs.models import Model
 from ..inputs.yamlsrc import KubeLoader, format_json_path, positions_for
-from ..render.kustomize import find_renderer, render_many
+from ..render.cache import RenderedEnvironment, render_environment
+from ..render.kustomize import find_renderer
 from ..inputs.repo import load_inputs
 from ..results import ERROR, WARNING, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report
 from .inputs import STDIN, FileObject, load_paths, stdin_positions
@@ -47,6 +49,8 @@ class ValidateOptions:
     policy_engine: str = "regorus"
     opa_url: str | None = None
     fail_on_warn: bool = False
+    # reuse unchanged models' rendered objects from the render cache (render/cache.py)
+    render_cache: bool = True
 
 
 @dataclass
@@ -95,6 +99,21 @@ def parse_rendered(stream: str, *, environment: str | None, path: str) -> list[L
     return objects
 
 
+def objects_from_rendered(rendered: RenderedEnvironment, *, environment: str, path: str) -> list[LoadedObject]:
+    """Objects of a rendered environment; documents the render cache did not hand over parsed are parsed here."""
+    if all(data is None for data in rendered.data):
+        return parse_rendered(rendered.stream, environment=environment, path=path)
+    objects = []
+    for i, (doc, data) in enumerate(zip(rendered.docs, rendered.data)):
+        if data is None:
+            for obj in parse_rendered(doc, environment=environment, path=path):
+                obj.doc_index = i
+                objects.append(obj)
+        else:
+            objects.append(LoadedObject(data, path=path, doc_index=i, environment=environment))
+    return objects
+
+
 def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
     options = options or ValidateOptions()
     config, models = load_inputs(root)
@@ -103,12 +122,18 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
         # the repo's own policies, wherever the command runs from (--repo DIR)
         options = dataclasses.replace(options, policy_dirs=[root / "policies"])
     renderer = find_renderer()
-    rendered = render_many({env.name: _display(root / "overlays" / env.name) for env in envs}, renderer=renderer)
+    with ThreadPoolExecutor(max_workers=4) as pool:  # kustomize is single-threaded; environments are independent
+        futures = {
+            env.name: pool.submit(render_environment, Path(_display(root / "overlays" / env.name)), renderer=renderer, use_cache=options.render_cache)
+            for env in envs
+        }
+        rendered = {name: future.result() for name, future in futures.items()}
     sources = SourceMap(root, models)
     library = CrdLibrary(roots=[*options.schema_paths, *default_crd_roots(root)])
     report = Report(fail_on_warn=options.fail_on_warn)
     for env in envs:
-        objects = parse_rendered(rendered[env.name], environment=env.name, path=_display(root / "overlays" / env.name))
+        display = _display(root / "overlays" / env.name)
+        objects = objects_from_rendered(rendered[env.name], environment=env.name, path=display)
         for obj in objects:
             sources.attach(obj)
         result = validate_objects(objects, env=env, options=options, library=library)

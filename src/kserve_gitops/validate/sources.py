@@ -21,35 +21,55 @@ class SourceMap:
     def __init__(self, root: Path, models: Sequence[Model]) -> None:
         self.root = root
         self.models = {m.name: m for m in models}
-        self._charts: dict[tuple[str, str, str], str] | None = None
+        # resolved once: resolving a path per object costs seconds at 1,000 models
+        self._root_display = self._display(root)
+        self._platform_charts: dict[tuple[str, str, str], str] | None = None
+        self._model_charts: dict[tuple[str, str, str], str] | None = None
 
-    def _chart_index(self) -> dict[tuple[str, str, str], str]:
-        if self._charts is None:
-            self._charts = {}
-            charts = self.root / "charts"
-            for dirpath, _, filenames in os.walk(charts):
-                for name in sorted(filenames):
-                    if not name.endswith(".yaml") or name == "kustomization.yaml":
-                        continue
-                    path = Path(dirpath) / name
-                    rel = self._display(path)
-                    try:
-                        docs = load_documents(rel)
-                    except Exception:
-                        continue
-                    for doc in docs:
-                        if isinstance(doc.data, dict):
-                            meta = doc.data.get("metadata") or {}
-                            key = (str(doc.data.get("kind")), str(meta.get("name")), str(meta.get("namespace") or ""))
-                            self._charts.setdefault(key, rel)
-                            self._charts.setdefault((key[0], key[1], ""), rel)
-        return self._charts
+    def _chart_index(self, *, models: bool) -> dict[tuple[str, str, str], str]:
+        """Platform charts first; ``charts/models/`` (one base per model, read only when an object is in
+        none of the platform charts), since InferenceServices map to their model files directly."""
+        if not models:
+            if self._platform_charts is None:
+                self._platform_charts = self._index_charts(skip_models=True)
+            return self._platform_charts
+        if self._model_charts is None:
+            self._model_charts = self._index_charts(skip_models=False, only_models=True)
+        return self._model_charts
+
+    def _index_charts(self, *, skip_models: bool, only_models: bool = False) -> dict[tuple[str, str, str], str]:
+        index: dict[tuple[str, str, str], str] = {}
+        charts = self.root / "charts"
+        top = charts / "models" if only_models else charts
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames.sort()
+            if skip_models and Path(dirpath) == charts and "models" in dirnames:
+                dirnames.remove("models")
+            for name in sorted(filenames):
+                if not name.endswith(".yaml") or name == "kustomization.yaml":
+                    continue
+                rel = self._display_rel(os.path.relpath(os.path.join(dirpath, name), self.root))
+                try:
+                    docs = load_documents(rel)
+                except Exception:
+                    continue
+                for doc in docs:
+                    if isinstance(doc.data, dict):
+                        meta = doc.data.get("metadata") or {}
+                        key = (str(doc.data.get("kind")), str(meta.get("name")), str(meta.get("namespace") or ""))
+                        index.setdefault(key, rel)
+                        index.setdefault((key[0], key[1], ""), rel)
+        return index
 
     def _display(self, path: Path) -> str:
         try:
             return str(path.resolve().relative_to(Path.cwd().resolve()))
         except ValueError:
             return str(path)
+
+    def _display_rel(self, rel: str) -> str:
+        """A repo-relative path as shown to users (relative to the working directory when it can be)."""
+        return os.path.normpath(os.path.join(self._root_display, rel))
 
     def attach(self, obj: LoadedObject) -> None:
         data = obj.data if isinstance(obj.data, dict) else {}
@@ -60,14 +80,18 @@ class SourceMap:
         if model is not None:
             sources = []
             if obj.environment and model.overlay_path(obj.environment):
-                sources.append(self._display(self.root / model.overlay_path(obj.environment)))
-            sources.append(self._display(self.root / model.base_path))
+                sources.append(self._display_rel(model.overlay_path(obj.environment)))
+            sources.append(self._display_rel(model.base_path))
             obj.source = sources[0]
             obj.extra_sources = tuple(sources[1:])
             return
-        chart = self._chart_index().get((kind, name, str(meta.get("namespace") or ""))) or self._chart_index().get(
-            (kind, name, "")
-        )
+        namespace = str(meta.get("namespace") or "")
+        chart = None
+        for models in (False, True):
+            index = self._chart_index(models=models)
+            chart = index.get((kind, name, namespace)) or index.get((kind, name, ""))
+            if chart:
+                break
         if chart:
             obj.source = chart
 
