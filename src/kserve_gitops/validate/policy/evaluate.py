@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ...results import EnvironmentResult, Finding, LoadedObject, ObjectRef, Report, sort_findings
-from ..run import finding_for
 from .bundle import EXCEPTIONS_FILE, PolicyBundle
 from .engine import PolicyEngine, PolicyResult
 from .waivers import WaiverSet, apply_waivers, load_waivers
@@ -54,6 +53,8 @@ def evaluate_objects(
     today: dt.date | None = None,
 ) -> list[Finding]:
     """Every finding for ``objects`` (one environment, or one set of files)."""
+    from ..run import finding_for  # validate.run imports the policy check, which imports this module
+
     engine.set_data(policy_data((o.data for o in objects), params))
     findings: list[Finding] = []
     if combine:

@@ -1,0 +1,96 @@
+"""Environment facts (rules that never read input) are evaluated once per environment, with identical verdicts.
+
+Behavioural, not timed: the fact plan of the shipped library, identical findings with and without
+precomputing, top-level and nested sets, and fail closed when a precomputed rule errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import kserve_gitops.validate.run  # noqa: F401  (registers the checks before the policy modules)
+from kserve_gitops.errors import PolicyError
+from kserve_gitops.validate.policy import load_bundle, make_engine
+from kserve_gitops.validate.policy.evaluate import policy_data
+from kserve_gitops.validate.policy.facts import plan_facts
+
+REPO = Path(__file__).resolve().parents[1]
+
+SLOW = "sum([n | some i in numbers.range(1, 20000); n := i])"
+
+POLICY = f"""package t
+
+import rego.v1
+
+slow_total := {SLOW}
+
+names := {{n | some obj in data.inventory.namespace.ns.v1.ConfigMap; n := obj.metadata.name; {SLOW} > 0}}
+
+nested := {{"names": names, "total": slow_total}}
+
+reads_input := input.metadata.name
+
+deny contains msg if {{
+	input.kind == "ConfigMap"
+	slow_total > 0
+	input.metadata.name in names
+	count(nested.names) > 1
+	msg := sprintf("%s seen with %d others", [input.metadata.name, count(names) - 1])
+}}
+"""
+
+
+def configmap(name: str) -> dict:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "ns"}}
+
+
+def bundle_with(tmp_path: Path, text: str):
+    (tmp_path / "t.rego").write_text(text)
+    return load_bundle([tmp_path])
+
+
+def evaluate(bundle, objects, *, precompute: bool):
+    with make_engine("regorus", bundle) as engine:
+        if not precompute:
+            engine.fact_rules = []
+        engine.set_data(policy_data(objects, {}))
+        return engine.evaluate(objects), list(engine.precomputed)
+
+
+def test_plan_of_the_shipped_library_has_the_cross_object_facts_and_nothing_that_reads_input():
+    bundle = load_bundle([REPO / "policies"])
+    entries = [r.ref for r in bundle.conftest_rules(bundle.rule_packages())]
+    facts = plan_facts(((m.path, m.text) for m in bundle.modules), entries).facts
+    assert {"data.kserve.gpu.environment_gpus", "data.kserve.alerts.selectors", "data.kserve.lib.params"} <= set(facts)
+    assert not {"data.kserve.lib.input_containers", "data.kserve.lib.input_components", "data.kserve.storage.storage_uris"} & set(facts)
+
+
+def test_precomputed_facts_give_identical_findings(tmp_path: Path):
+    bundle = bundle_with(tmp_path, POLICY)
+    objects = [configmap(f"c{i}") for i in range(4)]
+    fast, precomputed = evaluate(bundle, objects, precompute=True)
+    slow, none = evaluate(bundle, objects, precompute=False)
+    assert "data.t.slow_total" in precomputed and "data.t.names" in precomputed  # a number and a top-level set
+    assert "data.t.reads_input" not in precomputed
+    assert none == []
+    assert fast == slow
+    assert [len(r) for r in fast] == [1, 1, 1, 1]
+    assert fast[0][0].message == "c0 seen with 3 others"
+
+
+def test_a_failing_fact_still_fails_closed_where_an_object_needs_it(tmp_path: Path):
+    broken = POLICY.replace(f"slow_total := {SLOW}", f'slow_total := {SLOW} + to_number("not a number")')
+    bundle = bundle_with(tmp_path, broken)
+    with pytest.raises(PolicyError) as err:
+        evaluate(bundle, [configmap("a"), configmap("b")], precompute=True)
+    assert "t.rego" in str(err.value.path or "") or "t.rego" in str(err.value)
+
+
+def test_a_failing_fact_no_object_needs_is_no_error_as_before(tmp_path: Path):
+    broken = POLICY.replace(f"slow_total := {SLOW}", f'slow_total := {SLOW} + to_number("not a number")')
+    bundle = bundle_with(tmp_path, broken)
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "ns"}}
+    fast, precomputed = evaluate(bundle, [secret], precompute=True)
+    assert fast == [[]] and "data.t.slow_total" not in precomputed
