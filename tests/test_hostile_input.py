@@ -248,3 +248,15 @@ def test_a_file_where_synth_stages_its_output_is_an_environment_error_not_a_cras
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert (example_repo / output.STAGING).read_text() == "left here by someone\n"  # the user's file is kept
     assert tree_bytes(example_repo) == before
+
+
+def test_odd_metadata_reaches_validate_instead_of_crashing_synth(example_repo: Path) -> None:
+    """cdk8s types some metadata fields; whatever a user writes there is kept and judged by the schema."""
+    path = example_repo / MODEL
+    path.write_text(path.read_text().replace("  labels:\n", "  finalizers: [1]\n  generateName: 5\n  labels:\n", 1))
+    synth = run_cli_process("synth", cwd=example_repo)
+    assert synth.returncode == 0, synth.stderr
+    result = run_cli_process("validate", "-e", "dev", "--no-policy", cwd=example_repo)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{MODEL}:6:16:" in result.stdout and "metadata.finalizers[0]" in result.stdout  # the 1 in [1]
+    assert "metadata.generateName" in result.stdout

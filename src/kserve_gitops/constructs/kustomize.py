@@ -27,10 +27,22 @@ def api_object(scope: Construct, manifest: Mapping[str, Any], *, id: str | None 
     api_version = manifest.pop("apiVersion")
     kind = manifest.pop("kind")
     obj_id = id or construct_id(f"{kind}-{metadata.get('namespace', '')}-{metadata.get('name', '')}")
-    obj = cdk8s.ApiObject(scope, obj_id, api_version=api_version, kind=kind, metadata=metadata)
-    for key in sorted(manifest):
-        obj.add_json_patch(cdk8s.JsonPatch.add(f"/{key}", manifest[key]))
+    # cdk8s types a few metadata fields (and rejects others, or other value types); the rest of the
+    # metadata goes in as JSON patches so every field the user wrote survives as written.
+    typed = {k: metadata[k] for k in _TYPED_METADATA if k in metadata}
+    obj = cdk8s.ApiObject(scope, obj_id, api_version=api_version, kind=kind, metadata=typed)
+    for key in sorted(set(metadata) - set(typed), key=str):
+        obj.add_json_patch(cdk8s.JsonPatch.add(f"/metadata/{_pointer(key)}", metadata[key]))
+    for key in sorted(manifest, key=str):
+        obj.add_json_patch(cdk8s.JsonPatch.add(f"/{_pointer(key)}", manifest[key]))
     return obj
+
+
+_TYPED_METADATA = ("name", "namespace", "labels", "annotations")
+
+
+def _pointer(key: Any) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
 
 
 class KustomizeBase(cdk8s.Chart):
