@@ -260,3 +260,30 @@ def test_odd_metadata_reaches_validate_instead_of_crashing_synth(example_repo: P
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{MODEL}:6:16:" in result.stdout and "metadata.finalizers[0]" in result.stdout  # the 1 in [1]
     assert "metadata.generateName" in result.stdout
+
+
+def test_missing_git_is_an_environment_error(example_repo: Path, tmp_path: Path) -> None:
+    """diff needs git; with Node.js and kustomize but no git on PATH it says so (exit 3)."""
+    import shutil
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "node").symlink_to(shutil.which("node"))
+    subprocess.run(["git", "init", "-q", "."], cwd=example_repo, check=True)
+    result = run_cli_process("diff", cwd=example_repo, env={"PATH": str(bin_dir)})
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "git is not installed" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_duplicate_keys_warn_and_fail_under_strict(example_repo: Path) -> None:
+    path = example_repo / PATCH
+    path.write_text(path.read_text().replace("    minReplicas: 2\n", "    minReplicas: 2\n    minReplicas: 3\n", 1))
+    line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if "minReplicas: 3" in t)
+    warned = run_cli_process("synth", cwd=example_repo)
+    assert warned.returncode == 0, warned.stderr
+    assert f"warning: {PATCH}:{line}:5: duplicate key 'spec.predictor.minReplicas'" in warned.stderr
+    before = tree_bytes(example_repo)
+    path.write_text(path.read_text().replace("minReplicas: 3", "minReplicas: 4"))
+    strict = run_cli_process("synth", "--strict", cwd=example_repo)
+    assert_rejected(example_repo, strict, code=2, file=f"{PATCH}:{line}:5", text=r"duplicate key")
+    assert tree_bytes(example_repo) == before

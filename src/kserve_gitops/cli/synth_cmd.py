@@ -5,18 +5,22 @@ import sys
 import click
 
 from ..errors import EXIT_FINDINGS
-from .common import State, console
+from .common import State, console, console_err
 from .main import cli
 
 
 @cli.command()
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the stale files if the committed output is out of date.")
+@click.option("--strict", is_flag=True, help="Duplicate keys in the inputs are errors (exit 2), not warnings.")
 @click.pass_obj
-def synth(state: State, check: bool) -> None:
+def synth(state: State, check: bool, strict: bool) -> None:
     """Synthesize charts/ and overlays/ from kserve-gitops.yaml and models/."""
     from ..synth.app import synth_repo  # imports cdk8s, which starts Node.js: only when synthesizing
 
-    drift = synth_repo(state.root, check=check)
+    def warn(problem: Exception) -> None:
+        console_err().print(f"warning: {problem}", markup=False)
+
+    drift = synth_repo(state.root, check=check, strict=strict, warn=warn)
     out = console()
     if check:
         if drift:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from .config import CONFIG_FILE, PlatformConfig, load_config
 from .models import Model, load_models
+from ..errors import YamlError
+from .yamlsrc import positions_for
 
 
 def load_inputs(root: Path) -> tuple[PlatformConfig, list[Model]]:
@@ -19,3 +21,17 @@ def _config_path(root: Path) -> Path:
         return path.resolve().relative_to(Path.cwd().resolve())
     except ValueError:
         return path
+
+
+def duplicate_keys(config: PlatformConfig, models: list[Model]) -> list[YamlError]:
+    """Every key written twice in one mapping of an input file, as errors that carry file, line and key.
+
+    YAML parsers keep the last value silently; a repeated key in a model file is almost always a mistake.
+    """
+    repo_files = [p for m in models for p in (m.base_path, *(path for path, _ in m.overlays.values()))]
+    files = [str(config.path)] + [str(config.root / p) for p in repo_files]
+    found = []
+    for path in files:
+        for _, key, line, col in positions_for(path).duplicate_keys():
+            found.append(YamlError(f"duplicate key {key!r} (the last one wins)", path=path, line=line, column=col))
+    return found

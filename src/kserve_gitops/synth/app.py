@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..errors import SynthError, ToolNotFound
+from ..errors import InputError, SynthError, ToolNotFound
 from ..inputs.config import Environment, PlatformConfig
 from ..inputs.models import Model
-from ..inputs.repo import load_inputs  # noqa: F401  (re-exported for callers of synth)
+from ..inputs.repo import duplicate_keys, load_inputs
 from .output import HEADER, Drift, compare, dump_yaml, write_tree
 
 if TYPE_CHECKING:
@@ -204,9 +204,22 @@ def _collect_overlay(
 # --- the repo-level entry points ---------------------------------------------------------------------
 
 
-def synth_repo(root: Path, *, check: bool = False) -> Drift:
-    """Synthesize the repo at ``root``. With ``check``, compare only and write nothing."""
+def synth_repo(
+    root: Path, *, check: bool = False, strict: bool = False, warn: Callable[[InputError], None] | None = None
+) -> Drift:
+    """Synthesize the repo at ``root``. With ``check``, compare only and write nothing.
+
+    Duplicate keys in the inputs go to ``warn``; with ``strict`` they stop the run before anything is written.
+    """
     config, models = load_inputs(root)
+    if warn is not None or strict:
+        duplicates = duplicate_keys(config, models)
+        if strict and duplicates:
+            duplicates[0].hint = f"{len(duplicates)} duplicate key(s) in the inputs (--strict makes them errors)"
+            raise duplicates[0]
+        for problem in duplicates:
+            if warn is not None:
+                warn(problem)
     files = synthesize(config, models)
     if check:
         return compare(root, files)
