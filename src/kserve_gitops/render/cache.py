@@ -154,6 +154,9 @@ class _EnvironmentCache:
         key = hashlib.sha256(f"{self.root}\0{' '.join(renderer.command)}".encode()).hexdigest()[:32]
         self.pack_path = cache_dir / "render" / f"{key}.json"
         self._tree_memo: dict[Path, tuple[str, list[str]]] = {}
+        # parsed kustomizations by content hash: 2,000 tiny YAML parses cost more than the cached render
+        self._parsed: dict[str, Any] = {}
+        self._parsed_seen: dict[str, Any] = {}
 
     # -- fingerprints ------------------------------------------------------------------------------
     def _kustomization(self, directory: Path, allowed: set[str]) -> tuple[bytes, dict]:
@@ -161,10 +164,16 @@ class _EnvironmentCache:
         if present != ["kustomization.yaml"]:
             raise Doubt(f"{directory}: expected exactly one kustomization.yaml")
         raw = (directory / "kustomization.yaml").read_bytes()
-        try:
-            data = yaml.load(raw, Loader=KubeLoader) or {}
-        except yaml.YAMLError:
-            raise Doubt(f"{directory}: kustomization does not parse") from None
+        digest = hashlib.sha1(raw).hexdigest()
+        data = self._parsed.get(digest)
+        if data is None:
+            try:
+                data = yaml.load(raw, Loader=KubeLoader) or {}
+            except yaml.YAMLError:
+                raise Doubt(f"{directory}: kustomization does not parse") from None
+            if _json_or_none(data) is None:
+                raise Doubt(f"{directory}: kustomization holds values this cache cannot store")
+        self._parsed_seen[digest] = data
         if not isinstance(data, dict) or set(data) - allowed:
             raise Doubt(f"{directory}: kustomization uses {sorted(set(data) - allowed) if isinstance(data, dict) else 'no mapping'}")
         for entry in data.get("resources") or []:
@@ -250,15 +259,17 @@ class _EnvironmentCache:
             self.pack_path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.pack_path.parent, prefix=".pack-", suffix=".json")
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(pack, out, separators=(",", ":"))
+                out.write(json.dumps(pack, separators=(",", ":")))  # dumps: the C encoder; dump is pure Python
             os.replace(tmp, self.pack_path)
         except OSError:
             pass  # a cache that cannot be written only costs time
 
     # -- rendering ---------------------------------------------------------------------------------
     def render(self) -> RenderedEnvironment:
-        top, namespaces, units, rest_fp = self._layout()
         pack = self._load_pack()
+        if pack is not None and isinstance(pack.get("parsed"), dict):
+            self._parsed = pack["parsed"]
+        top, namespaces, units, rest_fp = self._layout()
         if pack is None or pack.get("rest") != rest_fp or not pack.get("order_ok"):
             return self._full(units, rest_fp)
         cached: dict[str, list] = pack["units"]
@@ -272,6 +283,8 @@ class _EnvironmentCache:
         result = self._assemble(entries, mode="incremental" if changed else "hit", rendered_units=len(changed))
         if changed:
             pack["units"] = {u.fingerprint: fresh.get(u.fingerprint) or cached[u.fingerprint] for u in units}
+        if changed or set(self._parsed_seen) != set(self._parsed):
+            pack["parsed"] = self._parsed_seen
             self._store_pack(pack)
         return result
 
@@ -285,7 +298,7 @@ class _EnvironmentCache:
         order_ok = all(a <= b for a, b in zip(keys, keys[1:]))
         self._store_pack({
             "format": CACHE_FORMAT, "rest": rest_fp, "order_ok": order_ok, "rest_docs": rest_docs,
-            "units": {u.fingerprint: claimed.get(u.fingerprint, []) for u in units},
+            "units": {u.fingerprint: claimed.get(u.fingerprint, []) for u in units}, "parsed": self._parsed_seen,
         })  # fmt: skip
         return RenderedEnvironment(docs=docs, data=[e[2] for e in entries], mode="full", rendered_units=len(units))
 

@@ -1,0 +1,132 @@
+"""The render cache (render/cache.py) gives exactly what one real ``kustomize build`` of the environment
+gives, after every kind of change, and renders only the changed model folders when it can."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kserve_gitops.inputs.yamlsrc import KubeLoader
+from kserve_gitops.render.cache import render_environment
+from kserve_gitops.render.kustomize import render
+from kserve_gitops.validate.run import ValidateOptions, validate_repo
+
+OVERLAY = Path("overlays/dev")
+NAMESPACE_KUSTOMIZATION = OVERLAY / "namespaces/models-dev/kustomization.yaml"
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cache"
+    monkeypatch.setenv("KSERVE_GITOPS_CACHE", str(path))
+    return path
+
+
+def assert_same_as_fresh_render(cache_dir: Path, *, mode: str, rendered_units: int | None = None):
+    cached = render_environment(OVERLAY, cache_dir=cache_dir)
+    fresh = render(OVERLAY)
+    assert cached.stream == fresh  # byte for byte, in kustomize's order
+    fresh_objects = [d for d in yaml.load_all(fresh, Loader=KubeLoader) if d is not None]
+    cached_objects = [d if d is not None else yaml.load(doc, Loader=KubeLoader) for doc, d in zip(cached.docs, cached.data)]
+    assert cached_objects == fresh_objects  # and object for object, as validate sees them
+    assert cached.mode == mode, cached.reason
+    if rendered_units is not None:
+        assert cached.rendered_units == rendered_units
+    return cached
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def add_model_copy(source: str, name: str) -> None:
+    """What synth writes for one more model: a base under charts/models and a folder in the overlay."""
+    for folder in (Path("charts/models"), OVERLAY / "models"):
+        shutil.copytree(folder / source, folder / name)
+        for path in (folder / name).rglob("*.yaml"):
+            path.write_text(path.read_text().replace(source, name))
+            if source in path.name:
+                path.rename(path.with_name(path.name.replace(source, name)))
+    edit(NAMESPACE_KUSTOMIZATION, f"- ../../models/{source}\n", f"- ../../models/{name}\n- ../../models/{source}\n")
+
+
+def test_cold_then_warm_then_one_model_changed(example_repo: Path, cache_dir: Path):
+    models = len(list((OVERLAY / "models").iterdir()))
+    assert_same_as_fresh_render(cache_dir, mode="full", rendered_units=models)
+    assert_same_as_fresh_render(cache_dir, mode="hit", rendered_units=0)
+    # the model's base (charts/) and its environment patch (overlays/) both count as the model
+    edit(Path("charts/models/sklearn-iris/inferenceservice-sklearn-iris.yaml"), "owner: iris-squad", "owner: iris-guild")
+    cached = assert_same_as_fresh_render(cache_dir, mode="incremental", rendered_units=1)
+    assert "owner: iris-guild" in cached.stream
+    patch = OVERLAY / "models/pytorch-cifar10/patches/inferenceservice-pytorch-cifar10.yaml"
+    edit(patch, "maxReplicas: 2", "maxReplicas: 3")
+    assert_same_as_fresh_render(cache_dir, mode="incremental", rendered_units=1)
+    assert_same_as_fresh_render(cache_dir, mode="hit", rendered_units=0)
+
+
+def test_model_added_and_removed(example_repo: Path, cache_dir: Path):
+    assert_same_as_fresh_render(cache_dir, mode="full")
+    add_model_copy("sklearn-iris", "sklearn-iris-two")
+    assert_same_as_fresh_render(cache_dir, mode="incremental", rendered_units=1)
+    edit(NAMESPACE_KUSTOMIZATION, "- ../../models/pytorch-cifar10\n", "")
+    cached = assert_same_as_fresh_render(cache_dir, mode="hit", rendered_units=0)
+    assert "name: pytorch-cifar10\n" not in cached.stream
+
+
+def test_platform_base_changed_renders_whole(example_repo: Path, cache_dir: Path):
+    assert_same_as_fresh_render(cache_dir, mode="full")
+    secret = next(Path("charts/identity/dev").glob("secret-*.yaml"))
+    edit(secret, "metadata:\n", "metadata:\n  annotations:\n    rotated: \"2026-11-26\"\n")
+    assert_same_as_fresh_render(cache_dir, mode="full")
+    # the environment label is a parent setting: every model depends on it
+    edit(OVERLAY / "kustomization.yaml", "kserve-gitops.io/environment: dev", "kserve-gitops.io/environment: dev\n    tier: dev")
+    assert_same_as_fresh_render(cache_dir, mode="full")
+    assert_same_as_fresh_render(cache_dir, mode="hit")
+
+
+def test_unknown_namespace_setting_renders_whole(example_repo: Path, cache_dir: Path):
+    assert_same_as_fresh_render(cache_dir, mode="full")
+    edit(NAMESPACE_KUSTOMIZATION, "namespace: models-dev", "namespace: models-dev\ncommonAnnotations:\n  owner: ml")
+    # not a shape the cache knows for a namespace kustomization: rendered whole, nothing stale reused
+    assert_same_as_fresh_render(cache_dir, mode="uncached")
+
+
+def test_hand_edited_overlay_falls_back_to_a_full_render(example_repo: Path, cache_dir: Path):
+    assert_same_as_fresh_render(cache_dir, mode="full")
+    edit(OVERLAY / "models/sklearn-iris/kustomization.yaml", "kind: Kustomization\n", "kind: Kustomization\nnamePrefix: hand-\n")
+    cached = assert_same_as_fresh_render(cache_dir, mode="uncached")
+    assert "name: hand-sklearn-iris\n" in cached.stream
+    # a generator ties objects together by hashed names: also rendered whole
+    edit(OVERLAY / "kustomization.yaml", "kind: Kustomization\n", "kind: Kustomization\nconfigMapGenerator:\n- name: extra\n  literals: [a=b]\n")
+    assert_same_as_fresh_render(cache_dir, mode="uncached")
+
+
+def test_a_corrupt_cache_is_a_miss(example_repo: Path, cache_dir: Path):
+    assert_same_as_fresh_render(cache_dir, mode="full")
+    for pack in (cache_dir / "render").glob("*.json"):
+        pack.write_text("{not json")
+    assert_same_as_fresh_render(cache_dir, mode="full")
+    for pack in (cache_dir / "render").glob("*.json"):
+        pack.write_text('{"format": 1, "rest": 3, "units": []}')
+    assert_same_as_fresh_render(cache_dir, mode="full")
+
+
+def test_validate_with_and_without_cache_agree(example_repo: Path, cache_dir: Path):
+    edit(Path("charts/models/sklearn-iris/inferenceservice-sklearn-iris.yaml"), "spec:\n", "spec:\n  bogusField: 1\n")
+    with_cache = [validate_repo(Path("."), ValidateOptions(environments=["dev"], policies=False)) for _ in range(2)]
+    without = validate_repo(Path("."), ValidateOptions(environments=["dev"], policies=False, render_cache=False))
+    for report in with_cache:
+        assert report.environments[0].findings == without.environments[0].findings
+        assert report.environments[0].objects == without.environments[0].objects
+    assert any("bogusField" in f.message for f in without.environments[0].findings)
+
+
+def test_no_cache_writes_nothing(example_repo: Path, cache_dir: Path):
+    result = render_environment(OVERLAY, cache_dir=cache_dir, use_cache=False)
+    assert result.mode == "uncached" and result.stream == render(OVERLAY)
+    assert not (cache_dir / "render").exists()
