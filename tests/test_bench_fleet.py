@@ -31,7 +31,7 @@ def test_small_fleet_benchmark_runs_every_stage(tmp_path: Path) -> None:
     report = json.loads(output.read_text())
     (run,) = report["runs"]
     assert run["models"] == 5 and run["environments"] == 3
-    assert set(STAGES) | {"validate one env after one change"} == set(run["stages"])
+    assert set(STAGES) | {"validate one env after one change", "validate one env (--no-cache)"} == set(run["stages"])
     assert run["validate_exit"] == 0  # the generated fleet passes schemas and the whole policy library
     for stage in run["stages"].values():
         assert stage["wall_s"] > 0 and stage["peak_rss_mib"] > 0

@@ -252,7 +252,7 @@ class _EnvironmentCache:
             pack = json.loads(self.pack_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return pack if isinstance(pack, dict) and pack.get("format") == CACHE_FORMAT else None
+        return pack if _well_formed(pack) else None
 
     def _store_pack(self, pack: dict) -> None:
         try:
@@ -373,6 +373,23 @@ class _EnvironmentCache:
         return RenderedEnvironment(
             docs=[p[2] for p in parsed], data=[p[3] for p in parsed], mode=mode, rendered_units=rendered_units
         )
+
+
+def _well_formed(pack: Any) -> bool:
+    """A pack from an older version, a crash or a hand edit is a miss, never an error."""
+
+    def entries(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(e, list) and len(e) == 2 and isinstance(e[0], str) for e in value)
+
+    return (
+        isinstance(pack, dict)
+        and pack.get("format") == CACHE_FORMAT
+        and isinstance(pack.get("rest"), str)
+        and isinstance(pack.get("units"), dict)
+        and isinstance(pack.get("parsed", {}), dict)
+        and entries(pack.get("rest_docs"))
+        and all(entries(v) for v in pack["units"].values())
+    )
 
 
 def _declared(path: Path) -> Iterable[tuple[str, str]]:
