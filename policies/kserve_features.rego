@@ -1,11 +1,10 @@
 # KServe features that are easy to get wrong: the request/response logger must post to a sink inside the
-# cluster, the batcher must wait less than the environment tolerates, and a local model cache needs a KServe
-# release that has one. (validate's KSV011 checks the cache against the CRDs themselves; this rule gives
-# the same answer from the version alone, for conftest users without the CRD folders.)
+# cluster, and the batcher must wait less than the environment tolerates. (Whether a KServe version has the
+# local model cache is read from its CRDs by validate's check KSV011, not guessed here from a version number.)
 # METADATA
 # scope: package
 # custom:
-#   kinds: [InferenceService, LocalModelCache, LocalModelNamespaceCache, LocalModelNodeGroup]
+#   kinds: [InferenceService]
 package kserve.kserve_features
 
 import rego.v1
@@ -113,38 +112,4 @@ below(x, ceiling) if {
 	is_number(x)
 	x >= 1
 	x < ceiling
-}
-
-# ---- local model cache ----------------------------------------------------------------------------------------
-
-cache_kinds := {"LocalModelCache", "LocalModelNamespaceCache", "LocalModelNodeGroup"}
-
-# The first KServe release line whose CRD set has the local model cache here: v0.14.1 has none; v0.20.0 and
-# main have it.
-cache_since := [0, 15, 0]
-
-kserve_version := object.get(lib.params, ["kserve", "version"], "main")
-
-version_parts(v) := [to_number(p) | some p in split(trim_prefix(v, "v"), ".")]
-
-has_cache(v) if v == "main"
-
-has_cache(v) if {
-	v != "main"
-	parts := version_parts(v)
-	count(parts) == 3
-	parts >= cache_since
-}
-
-# METADATA
-# title: Local model cache only where KServe has it
-# description: LocalModelCache, LocalModelNamespaceCache and LocalModelNodeGroup only in environments whose KServe version ships the local model cache (not v0.14).
-# custom:
-#   id: model-cache-version
-#   severity: error
-deny contains lib.finding("model-cache-version", msg, ["kind"]) if {
-	input.kind in cache_kinds
-	startswith(input.apiVersion, "serving.kserve.io/")
-	not has_cache(kserve_version)
-	msg := sprintf("%s %s: KServe %s has no local model cache; cache the model only where the environment runs a release that has it", [input.kind, input.metadata.name, kserve_version])
 }

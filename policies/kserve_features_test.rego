@@ -79,25 +79,3 @@ test_batcher_latency_zero_fail if {
 	found := findings_for(with_predictor({"batcher": {"maxLatency": 0}}))
 	fixtures.ids(found) == {"batcher-bounds"}
 }
-
-# ---- local model cache
-
-cache := {
-	"apiVersion": "serving.kserve.io/v1alpha1",
-	"kind": "LocalModelCache",
-	"metadata": {"name": "llama"},
-	"spec": {"sourceModelUri": "s3://models-dev/llama", "modelSize": "10Gi", "nodeGroups": ["gpu"]},
-}
-
-test_cache_on_v0_20_pass if {
-	count(findings_for(cache)) == 0
-}
-
-test_cache_on_main_pass if {
-	count(findings_in(cache, object.union(fixtures.params, {"kserve": {"version": "main"}}))) == 0
-}
-
-test_cache_on_v0_14_fail if {
-	found := findings_in(cache, object.union(fixtures.params, {"kserve": {"version": "v0.14.1"}}))
-	fixtures.ids(found) == {"model-cache-version"}
-}

@@ -105,6 +105,8 @@ def violating_objects() -> list[dict[str, Any]]:
         "volumes": [{"name": "h", "hostPath": {"path": "/var/run/docker.sock"}}],
     }
     bad.append(transformer)
+    bad.append(isvc("external-logger", logger={"mode": "all", "url": "https://collector.example.com/ingest"}))
+    bad.append(isvc("slow-batcher", batcher={"maxBatchSize": 0, "maxLatency": 20000}))
     bad.append(
         {
             "apiVersion": "apps/v1",
@@ -129,4 +131,5 @@ RULE_IDS = {
     "image-digest", "prod-min-replicas", "replicas-max", "canary-traffic-range", "canary-mode", "gpu-scheduling",
     "gpu-budget", "namespace-default-deny", "namespace-mtls-strict", "alert-coverage", "env-secret-values",
     "run-as-non-root", "no-privileged", "no-host-path", "owner-labels", "argocd-project", "argocd-destination",
+    "logger-sink-in-cluster", "batcher-bounds",
 }

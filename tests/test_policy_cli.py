@@ -36,7 +36,7 @@ def test_policy_list(example_repo, cli):
     assert result.exit_code == 0
     rows = [line.split("\t") for line in result.output.strip().splitlines()]
     assert ["canary-mode", "error", "kserve.canary"] == rows[4][:3]
-    assert len(rows) == 26
+    assert len(rows) == 25
 
 
 def test_policy_eval_files_with_environment_params(example_repo, cli):
