@@ -26,6 +26,7 @@ RULE_DESCRIPTIONS = {
     "KSV011": "A local model cache object where the environment's KServe version has no such CRD.",
     "KSV012": "Serving ports Knative rejects, or a port name that does not match the protocol.",
 }
+ksv.RULE_DESCRIPTIONS.update(RULE_DESCRIPTIONS)  # one table for reporters (SARIF rule descriptions)
 
 
 @check("KSV011-model-cache-version")
