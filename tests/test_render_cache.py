@@ -130,3 +130,20 @@ def test_no_cache_writes_nothing(example_repo: Path, cache_dir: Path):
     result = render_environment(OVERLAY, cache_dir=cache_dir, use_cache=False)
     assert result.mode == "uncached" and result.stream == render(OVERLAY)
     assert not (cache_dir / "render").exists()
+
+
+def test_models_cache_reloads_what_a_fresh_load_gives(example_repo: Path, cache_dir: Path):
+    from kserve_gitops.errors import ModelError
+    from kserve_gitops.inputs.repo import load_inputs
+    from kserve_gitops.render.inputs_cache import load_inputs_cached
+
+    assert load_inputs_cached(Path("."))[1] == load_inputs(Path("."))[1]  # cold: loaded and stored
+    assert load_inputs_cached(Path("."))[1] == load_inputs(Path("."))[1]  # warm: read back
+    assert list((cache_dir / "models").glob("*.json"))
+    model = Path("models/sklearn-iris/inferenceservice.yaml")
+    edit(model, "name: sklearn-iris", "name: sklearn-iris\n  labels:\n    cached: \"no\"")
+    assert load_inputs_cached(Path("."))[1] == load_inputs(Path("."))[1]
+    model.write_text(model.read_text().replace("apiVersion: serving.kserve.io/v1beta1", "apiVersion: v1", 1))
+    for _ in range(2):  # a broken model is an error every time, never a cached success
+        with pytest.raises(ModelError):
+            load_inputs_cached(Path("."))

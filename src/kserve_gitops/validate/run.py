@@ -20,6 +20,7 @@ from ..inputs.config import CONFIG_FILE, Environment, PlatformConfig, load_confi
 from ..inputs.models import Model
 from ..inputs.yamlsrc import KubeLoader, format_json_path, positions_for
 from ..render.cache import RenderedEnvironment, render_environment
+from ..render.inputs_cache import load_inputs_cached
 from ..render.kustomize import find_renderer
 from ..inputs.repo import load_inputs
 from ..results import ERROR, WARNING, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report
@@ -116,7 +117,7 @@ def objects_from_rendered(rendered: RenderedEnvironment, *, environment: str, pa
 
 def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
     options = options or ValidateOptions()
-    config, models = load_inputs(root)
+    config, models = load_inputs_cached(root, use_cache=options.render_cache)
     envs = config.select(options.environments)
     if not options.policy_dirs and (root / "policies").is_dir():
         # the repo's own policies, wherever the command runs from (--repo DIR)
