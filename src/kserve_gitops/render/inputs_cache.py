@@ -22,13 +22,13 @@ from ..inputs import yamlsrc
 from ..inputs.config import PlatformConfig
 from ..inputs.models import MODELS_DIR, Model, load_models
 from ..inputs.repo import _config_path, load_inputs
-from .cache import cache_root
+from .cache import NO_CACHE_ENV, cache_root
 
 FORMAT = 1
 
 
 def load_inputs_cached(root: Path, *, use_cache: bool = True, cache_dir: Path | None = None) -> tuple[PlatformConfig, list[Model]]:
-    if not use_cache:
+    if not use_cache or os.environ.get(NO_CACHE_ENV):
         return load_inputs(root)
     config = config_module.load_config(_config_path(root))  # always read: small, and its errors matter
     key = _key(root)
