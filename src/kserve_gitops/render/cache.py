@@ -103,6 +103,16 @@ def render_environment(
         return RenderedEnvironment(docs=docs, data=[None] * len(docs), mode="uncached", reason=str(doubt))
 
 
+def prune(folder: Path, keep: int = 64) -> None:
+    """Keep the ``keep`` most recently written packs (one per repo checkout and environment)."""
+    try:
+        packs = sorted((e for e in os.scandir(folder) if e.name.endswith(".json")), key=lambda e: e.stat().st_mtime)
+        for entry in packs[:-keep]:
+            os.unlink(entry.path)
+    except OSError:
+        pass
+
+
 def split_stream(stream: str) -> list[str]:
     """kustomize's output split into documents (each ends with a newline; join them with ``---``)."""
     if not stream.strip():
@@ -261,6 +271,7 @@ class _EnvironmentCache:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(json.dumps(pack, separators=(",", ":")))  # dumps: the C encoder; dump is pure Python
             os.replace(tmp, self.pack_path)
+            prune(self.pack_path.parent)
         except OSError:
             pass  # a cache that cannot be written only costs time
 

@@ -22,7 +22,7 @@ from ..inputs import yamlsrc
 from ..inputs.config import PlatformConfig
 from ..inputs.models import MODELS_DIR, Model, load_models
 from ..inputs.repo import _config_path, load_inputs
-from .cache import NO_CACHE_ENV, cache_root
+from .cache import NO_CACHE_ENV, cache_root, prune
 
 FORMAT = 1
 
@@ -108,6 +108,7 @@ def _write(path: Path, models: list[Model]) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
         os.replace(tmp, path)
+        prune(path.parent)
     except (OSError, TypeError, ValueError):
         pass  # a cache that cannot be written only costs time
 
