@@ -2,9 +2,10 @@
 
 ``validate`` needs the models only to point findings at their files and to count them, yet parsing and
 checking 1,000 model folders (3,000 YAML files) costs more than the cached render itself. Loading is a pure
-function of the config file, the files under ``models/`` and this package's loader code, so its result is
-stored under the hash of exactly those bytes. A repo with a symlink under ``models/`` (whose target the
-key would not cover) is always loaded fresh, as is any run whose models do not survive a JSON round trip.
+function of the config file, one model folder's files and this package's loader code, so each model is
+stored under the hash of exactly those bytes; after one model changes only that one is parsed again. A
+symlink under ``models/`` (whose target the key would not cover) and a model that does not survive a JSON
+round trip are always loaded fresh; a model that fails to load is never stored.
 """
 
 from __future__ import annotations
@@ -24,85 +25,115 @@ from ..inputs.models import MODELS_DIR, Model, load_models
 from ..inputs.repo import _config_path, load_inputs
 from .cache import NO_CACHE_ENV, cache_root, prune
 
-FORMAT = 1
+FORMAT = 2
 
 
 def load_inputs_cached(root: Path, *, use_cache: bool = True, cache_dir: Path | None = None) -> tuple[PlatformConfig, list[Model]]:
     if not use_cache or os.environ.get(NO_CACHE_ENV):
         return load_inputs(root)
-    config = config_module.load_config(_config_path(root))  # always read: small, and its errors matter
-    key = _key(root)
-    path = (cache_dir or cache_root()) / "models" / f"{key}.json" if key else None
-    if path is not None:
-        models = _read(path)
-        if models is not None:
-            return config, models
-    models = load_models(config, root)
-    if path is not None:
-        _write(path, models)
+    config_path = _config_path(root)
+    config = config_module.load_config(config_path)  # always read: small, and its errors matter
+    folders = _model_folders(root)
+    if folders is None:
+        return config, load_models(config, root)
+    common = hashlib.sha256(f"{FORMAT}\0{root.resolve()}".encode())
+    for module in (config_module, models_module, yamlsrc):
+        common.update(Path(module.__file__ or "").read_bytes())
+    common.update(Path(config_path).read_bytes())
+    path = (cache_dir or cache_root()) / "models" / f"{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]}.json"
+    stored = _read(path)
+    models: list[Model] = []
+    entries: dict[str, Any] = {}
+    for folder in folders:
+        key = _folder_key(common.copy(), folder)
+        entry = stored.get(key) if key else None
+        model = _model_from(entry) if entry is not None else None
+        if model is None:
+            model = models_module.load_model(folder, config, root)  # raises on a bad model: never cached
+            entry = _entry_of(model)
+        if key and entry is not None:
+            entries[key] = entry
+        models.append(model)
+    if set(entries) != set(stored):
+        _write(path, entries)
     return config, models
 
 
-def _key(root: Path) -> str | None:
-    """Hash of the loader code, the config and every file under models/ (None: do not cache)."""
-    digest = hashlib.sha256(f"{FORMAT}\0{root.resolve()}".encode())
-    for module in (config_module, models_module, yamlsrc):
-        digest.update(Path(module.__file__ or "").read_bytes())
-    try:
-        digest.update((root / config_module.CONFIG_FILE).read_bytes())
-        models_dir = root / MODELS_DIR
-        if not models_dir.is_dir():
+def _model_folders(root: Path) -> list[Path] | None:
+    """The folders ``load_models`` would load, or None when it should run itself (a symlink, a stray
+    YAML file it reports, no models/)."""
+    models_dir = root / MODELS_DIR
+    if not models_dir.is_dir():
+        return None
+    folders = []
+    for entry in sorted(models_dir.iterdir(), key=lambda p: p.name):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_symlink() or (not entry.is_dir() and entry.suffix in (".yaml", ".yml")):
             return None
-        for entry in sorted(os.scandir(models_dir), key=lambda e: e.name):
-            if entry.is_symlink():
+        if entry.is_dir():
+            folders.append(entry)
+    return folders
+
+
+def _folder_key(digest: Any, folder: Path) -> str | None:
+    """Hash of the loader code, the config and every file of one model folder (None: do not cache)."""
+    digest.update(f"\0model {folder.name}".encode())
+    try:
+        for file in sorted(os.scandir(folder), key=lambda e: e.name):
+            if file.is_symlink():
                 return None
-            digest.update(f"\0entry {entry.name} {entry.is_dir()}".encode())
-            if not entry.is_dir():
-                continue
-            for file in sorted(os.scandir(entry.path), key=lambda e: e.name):
-                if file.is_symlink():
-                    return None
-                digest.update(f"\0file {file.name}\0".encode())
-                if file.is_file():
-                    with open(file.path, "rb") as handle:
-                        digest.update(handle.read())
+            digest.update(f"\0file {file.name} {file.is_file()}\0".encode())
+            if file.is_file():
+                with open(file.path, "rb") as handle:
+                    digest.update(handle.read())
     except OSError:
         return None
     return digest.hexdigest()
 
 
-def _read(path: Path) -> list[Model] | None:
+def _read(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return [
-            Model(
-                name=m["name"],
-                base_path=m["base_path"],
-                base=m["base"],
-                environments=tuple(m["environments"]),
-                overlays={env: (o[0], o[1]) for env, o in m["overlays"].items()},
-            )
-            for m in data
-        ]
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+    except (OSError, ValueError):
+        return {}
+    if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("models"), dict):
+        return data["models"]
+    return {}
+
+
+def _model_from(entry: Any) -> Model | None:
+    try:
+        return Model(
+            name=entry["name"],
+            base_path=entry["base_path"],
+            base=entry["base"],
+            environments=tuple(entry["environments"]),
+            overlays={env: (o[0], o[1]) for env, o in entry["overlays"].items()},
+        )
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError):
         return None
 
 
-def _write(path: Path, models: list[Model]) -> None:
-    data: list[dict[str, Any]] = [
-        {
-            "name": m.name,
-            "base_path": m.base_path,
-            "base": m.base,
-            "environments": list(m.environments),
-            "overlays": {env: [o[0], o[1]] for env, o in m.overlays.items()},
-        }
-        for m in models
-    ]
+def _entry_of(model: Model) -> dict[str, Any] | None:
+    """The model as JSON, or None when JSON would change it (e.g. a non-string mapping key)."""
+    entry = {
+        "name": model.name,
+        "base_path": model.base_path,
+        "base": model.base,
+        "environments": list(model.environments),
+        "overlays": {env: [o[0], o[1]] for env, o in model.overlays.items()},
+    }
     try:
-        text = json.dumps(data, separators=(",", ":"))
-        if _lossy(models, json.loads(text)):
-            return
+        reloaded = json.loads(json.dumps(entry))
+    except (TypeError, ValueError):
+        return None
+    return entry if _model_from(reloaded) == model else None
+
+
+def _write(path: Path, entries: dict[str, Any]) -> None:
+    try:
+        text = json.dumps({"format": FORMAT, "models": entries}, separators=(",", ":"))
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".models-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -113,6 +144,3 @@ def _write(path: Path, models: list[Model]) -> None:
         pass  # a cache that cannot be written only costs time
 
 
-def _lossy(models: list[Model], reloaded: list[dict]) -> bool:
-    """True when JSON changed a model (e.g. a non-string mapping key): such a repo is not cached."""
-    return any(m.base != r["base"] or {e: o[1] for e, o in m.overlays.items()} != {e: o[1] for e, o in r["overlays"].items()} for m, r in zip(models, reloaded))
