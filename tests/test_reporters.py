@@ -108,3 +108,17 @@ def test_cli_formats_exit_1_and_do_not_colour_pipes() -> None:
         run = validate_cli(case, "-o", fmt, cwd=REPO)
         assert run.returncode == 1, (fmt, run.stderr)
         assert "\x1b[" not in run.stdout
+
+
+def test_verbose_text_lists_every_valid_object_like_kubeconform(cli) -> None:
+    import os
+
+    from conftest import REPO
+
+    os.chdir(REPO)
+    result = cli("validate", "-e", "prod", "--no-policy", "--verbose")
+    assert result.exit_code == 0, result.output
+    assert "[prod] InferenceService/models-prod/sklearn-iris: valid" in result.output
+    assert "[prod] Namespace/models-prod: valid" in result.output
+    quiet = cli("validate", "-e", "prod", "--no-policy")
+    assert ": valid" not in quiet.output

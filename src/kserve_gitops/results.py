@@ -15,6 +15,14 @@ WARNING = "warning"
 WAIVED = "waived"
 SEVERITIES = (ERROR, WARNING, WAIVED)
 
+# Rule id -> one-line description, for reporters (SARIF rule metadata). Check modules add theirs on import.
+RULE_DESCRIPTIONS: dict[str, str] = {
+    "schema": "The object does not match the JSON schema of its kind (core Kubernetes or CRD).",
+    "schema-missing": "No schema is known for the object's apiVersion and kind.",
+    "object-malformed": "The document is not a Kubernetes object (no apiVersion or kind).",
+    "duplicate-key": "A key appears twice in one YAML mapping (--strict).",
+}
+
 
 @dataclass(frozen=True)
 class ObjectRef:
@@ -127,6 +135,12 @@ class EnvironmentResult:
     objects: int = 0
     models: int = 0
     findings: list[Finding] = field(default_factory=list)
+    checked: list[ObjectRef] = field(default_factory=list)  # every object validated, in input order
+
+    def valid_objects(self) -> list[ObjectRef]:
+        """Objects with no error finding (what ``--verbose`` lists, like kubeconform's -verbose)."""
+        failing = {f.object for f in self.findings if f.severity == ERROR}
+        return [ref for ref in self.checked if ref not in failing]
 
     @property
     def errors(self) -> int:

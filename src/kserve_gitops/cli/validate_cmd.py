@@ -38,7 +38,7 @@ Exit codes:
 @click.option("--kserve-version", default=None, help="Check against this KServe CRD set (default: the environment's).")
 @click.option("--engine", "engine", type=click.Choice(["builtin", "kubeconform"]), default="builtin", show_default=True, help="Schema engine.")
 @click.option("--summary", is_flag=True, help="Text output: only the summary table.")
-@click.option("--verbose", is_flag=True, help="Text output: also each finding's hint.")
+@click.option("--verbose", is_flag=True, help="Text output: also each finding's hint, and every valid object.")
 @click.option("--no-schemas", is_flag=True, help="Skip schema validation (other checks still run).")
 @click.option("--no-policy", is_flag=True, help="Skip Rego policies.")
 @click.option("--policy", "policy_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Policy folder (repeatable).")

@@ -11,21 +11,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from .. import __version__
-from ..results import ERROR, WARNING, Finding, Report
-from ..validate.kserve_checks import RULE_DESCRIPTIONS as KSERVE_RULES
+from ..results import ERROR, RULE_DESCRIPTIONS, WARNING, Finding, Report
+from ..validate import run as _checks  # noqa: F401  (importing the checks registers their rule descriptions)
 
 if TYPE_CHECKING:
     from . import ReportOptions
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {ERROR: "error", WARNING: "warning"}
-RULE_DESCRIPTIONS = {
-    "schema": "The object does not match the JSON schema of its kind (core Kubernetes or CRD).",
-    "schema-missing": "No schema is known for the object's apiVersion and kind.",
-    "object-malformed": "The document is not a Kubernetes object (no apiVersion or kind).",
-    "duplicate-key": "A key appears twice in one YAML mapping (--strict).",
-    **KSERVE_RULES,
-}
 
 
 def _result(f: Finding, rule_index: int) -> dict[str, Any]:

@@ -30,6 +30,10 @@ def print_report(report: Report, console: Console, *, verbose: bool = False) -> 
         )
         if verbose and f.hint:
             console.print(f"  hint: {f.hint}", markup=False, highlight=False)
+    if verbose:
+        for env in report.environments:
+            for ref in env.valid_objects():
+                console.print(f"{escape(f'[{env.name}] {ref}')}: [green]valid[/]", markup=True, highlight=False)
     _print_table(report, console)
 
 

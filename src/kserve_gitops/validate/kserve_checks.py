@@ -26,6 +26,7 @@ import ipaddress
 import re
 from typing import Any, Iterable, Iterator
 
+from .. import results
 from ..results import WARNING, Finding, LoadedObject
 from .run import CheckContext, check, finding_for
 
@@ -51,6 +52,7 @@ RULE_DESCRIPTIONS = {
     "KSV009": "A label key or value the API server would reject.",
     "KSV010": "An annotation key the API server would reject.",
 }
+results.RULE_DESCRIPTIONS.update(RULE_DESCRIPTIONS)
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from .. import results
 from ..results import Finding, LoadedObject
 # The module, not its names: run.py imports this file while kserve_checks may still be initialising.
 from . import kserve_checks as ksv
@@ -26,7 +27,7 @@ RULE_DESCRIPTIONS = {
     "KSV011": "A local model cache object where the environment's KServe version has no such CRD.",
     "KSV012": "Serving ports Knative rejects, or a port name that does not match the protocol.",
 }
-ksv.RULE_DESCRIPTIONS.update(RULE_DESCRIPTIONS)  # one table for reporters (SARIF rule descriptions)
+results.RULE_DESCRIPTIONS.update(RULE_DESCRIPTIONS)  # one table for reporters (SARIF rule metadata)
 
 
 @check("KSV011-model-cache-version")

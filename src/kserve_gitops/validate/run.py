@@ -186,7 +186,12 @@ def validate_objects(
     for check_fn in CHECKS.values():
         findings.extend(check_fn(objects, ctx))
     findings = sorted(set(findings), key=Finding.sort_key)
-    return EnvironmentResult(name=name or (env.name if env else "files"), objects=len(objects), findings=findings)
+    return EnvironmentResult(
+        name=name or (env.name if env else "files"),
+        objects=len(objects),
+        findings=findings,
+        checked=[obj.ref for obj in objects],
+    )
 
 
 def finding_for(obj: LoadedObject, parts: list, *, rule: str, message: str, severity: str = ERROR, engine: str = "", hint: str = "") -> Finding:
