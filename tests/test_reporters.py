@@ -110,12 +110,8 @@ def test_cli_formats_exit_1_and_do_not_colour_pipes() -> None:
         assert "\x1b[" not in run.stdout
 
 
-def test_verbose_text_lists_every_valid_object_like_kubeconform(cli) -> None:
-    import os
-
-    from conftest import REPO
-
-    os.chdir(REPO)
+def test_verbose_text_lists_every_valid_object_like_kubeconform(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
     result = cli("validate", "-e", "prod", "--no-policy", "--verbose")
     assert result.exit_code == 0, result.output
     assert "[prod] InferenceService/models-prod/sklearn-iris: valid" in result.output
