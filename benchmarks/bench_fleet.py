@@ -21,7 +21,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+import yaml
 
 from .fleet import generate
 
@@ -33,6 +36,7 @@ STAGES = {
     "synth --check": ["synth", "--check"],
     "validate (schemas)": ["validate", "--no-policy"],
     "validate (policies)": ["validate", "--no-schemas"],
+    "validate (full, cold cache)": ["validate", "--no-cache"],
     "validate (full)": ["validate"],
 }
 
@@ -92,7 +96,88 @@ def bench(models: int, environments: int, repeat: int, workdir: Path, crds: Path
     results["validate one env (--no-cache)"] = median_of(uncached)
     objects = sum(1 for _ in (repo / "charts").rglob("*.yaml"))
     verdict = run_stage(["validate"], repo, env)["exit"]
-    return {"models": models, "environments": environments, "chart_files": objects, "validate_exit": verdict, "stages": results}
+    return {
+        "models": models,
+        "environments": environments,
+        "chart_files": objects,
+        "validate_exit": verdict,
+        "stages": results,
+        "yardsticks": yardsticks(repo, env, workdir / f"yardsticks-{models}", repeat),
+    }
+
+
+def yardsticks(repo: Path, env: dict[str, str], workdir: Path, repeat: int) -> dict:
+    """The same rendered environment (dev) through kubeconform, conftest and the kubernetes-validate CLI,
+    against our own engines on the same files, each as a process: schema and policy throughput ratios."""
+    from kserve_gitops.inputs.repo import load_inputs
+    from kserve_gitops.tools import find_tool
+    from kserve_gitops.validate.kubeconform import CORE_TEMPLATE, GROUPED_TEMPLATE, write_schemas
+    from kserve_gitops.validate.run import default_crd_roots
+    from kserve_gitops.validate.schemas import CrdLibrary, SchemaSet
+
+    workdir.mkdir(parents=True)
+    rendered = subprocess.run(
+        [sys.executable, "-m", "kserve_gitops", "render", "dev"], cwd=repo, capture_output=True, text=True, check=True,
+        env={**os.environ, **env},
+    ).stdout
+    objects = [d for d in yaml.safe_load_all(rendered) if d]
+    manifests = workdir / "dev.yaml"
+    manifests.write_text(rendered)
+    config, _ = load_inputs(repo)
+    dev = config.environment("dev")
+    os.environ.update(env)
+    library = CrdLibrary(roots=default_crd_roots(repo))
+    schema_set = SchemaSet(kubernetes_version=dev.kubernetes_version, crd_files=library.crd_files(dev.kserve_version))
+    schemas = workdir / "schemas"
+    write_schemas(schemas, schema_set, ((o["apiVersion"], o["kind"]) for o in objects))
+
+    def timed(command: list[str], *, cwd: Path = repo) -> float:
+        samples = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env={**os.environ, **env})
+            samples.append(time.perf_counter() - started)
+            if proc.returncode not in (0, 1):
+                raise RuntimeError(f"{command[0]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        return statistics.median(samples)
+
+    ours_schemas = timed([sys.executable, "-m", "kserve_gitops", "validate", "--no-policy", "--kserve-version", dev.kserve_version, str(manifests)])
+    kubeconform = timed([
+        find_tool("kubeconform"), "-summary",
+        "-schema-location", f"{schemas}/{GROUPED_TEMPLATE}", "-schema-location", f"{schemas}/{CORE_TEMPLATE}", str(manifests),
+    ])
+    # both engines get the same data: the environment's params and the inventory of every rendered object
+    from kserve_gitops.validate.policy.evaluate import policy_data
+
+    data = workdir / "data"
+    data.mkdir()
+    (data / "data.json").write_text(json.dumps(policy_data(objects, dev.params())))
+    ours_policies = timed([sys.executable, "-m", "kserve_gitops", "policy", "eval", "-e", "dev", "--policy", str(repo / "policies"), str(manifests)])
+    conftest = timed([
+        find_tool("conftest"), "test", "--all-namespaces", "--policy", str(repo / "policies"), "--data", str(data), str(manifests),
+    ])
+    # kubernetes-validate is slow (a schema load per object): time a sample of core objects and extrapolate
+    core = [o for o in objects if "." not in o["apiVersion"].split("/")[0] or o["apiVersion"].startswith(("apps/", "networking.k8s.io/", "rbac.authorization.k8s.io/"))]
+    sample = workdir / "core-sample.yaml"
+    sample.write_text(yaml.safe_dump_all(core[:20]))
+    k8s_validate = timed([str(Path(sys.executable).parent / "kubernetes-validate"), "-k", dev.kubernetes_version + ".0", str(sample)])
+    per_object_kv = k8s_validate / max(1, len(core[:20]))
+    count = len(objects)
+    return {
+        "objects": count,
+        "schemas": {
+            "kserve_gitops_s": round(ours_schemas, 3),
+            "kubeconform_s": round(kubeconform, 3),
+            "ratio_vs_kubeconform": round(kubeconform / ours_schemas, 2),
+            "kubernetes_validate_s_per_object": round(per_object_kv, 4),
+            "ratio_vs_kubernetes_validate": round(per_object_kv * count / ours_schemas, 1),
+        },
+        "policies": {
+            "kserve_gitops_s": round(ours_policies, 3),
+            "conftest_s": round(conftest, 3),
+            "ratio_vs_conftest": round(conftest / ours_policies, 2),
+        },
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,6 +209,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"N={run['models']} E={run['environments']}")
         for stage, r in run["stages"].items():
             print(f"  {stage:36} wall {r['wall_s']:8.2f}s  cpu {r['cpu_s']:8.2f}s  peak {r['peak_rss_mib']:7.1f} MiB")
+        y = run["yardsticks"]
+        print(f"  dev environment, {y['objects']} objects:")
+        print(f"    schemas  {y['schemas']['kserve_gitops_s']:.2f}s vs kubeconform {y['schemas']['kubeconform_s']:.2f}s"
+              f" (x{y['schemas']['ratio_vs_kubeconform']}), vs kubernetes-validate x{y['schemas']['ratio_vs_kubernetes_validate']}")
+        print(f"    policies {y['policies']['kserve_gitops_s']:.2f}s vs conftest {y['policies']['conftest_s']:.2f}s"
+              f" (x{y['policies']['ratio_vs_conftest']})")
     return 0
 
 

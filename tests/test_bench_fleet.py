@@ -33,5 +33,8 @@ def test_small_fleet_benchmark_runs_every_stage(tmp_path: Path) -> None:
     assert run["models"] == 5 and run["environments"] == 3
     assert set(STAGES) | {"validate one env after one change", "validate one env (--no-cache)"} == set(run["stages"])
     assert run["validate_exit"] == 0  # the generated fleet passes schemas and the whole policy library
+    yardsticks = run["yardsticks"]
+    assert yardsticks["objects"] > 5
+    assert yardsticks["schemas"]["ratio_vs_kubeconform"] > 0 and yardsticks["policies"]["ratio_vs_conftest"] > 0
     for stage in run["stages"].values():
         assert stage["wall_s"] > 0 and stage["peak_rss_mib"] > 0
