@@ -127,3 +127,26 @@ def test_environment_versions_apply_to_paths() -> None:
     assert staging.returncode == 0, staging.stdout
     assert prod.returncode == 1 and findings(prod)[0]["rule"] == "KSV003"
     assert validate_cli(path, "-e", "prod", "-e", "dev", cwd=REPO).returncode == 2
+
+
+def test_paths_default_to_the_kubernetes_version_of_kserve_gitops_yaml(tmp_path, monkeypatch) -> None:
+    """Without -e or --kubernetes-version, files are checked against the newest version the platform runs."""
+    from kserve_gitops.validate import run as validate_run
+
+    seen = []
+    real = validate_run.SchemaSet
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("kubernetes_version"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(validate_run, "SchemaSet", spy)
+    (tmp_path / "kserve-gitops.yaml").write_text((REPO / "kserve-gitops.yaml").read_text())
+    manifest = tmp_path / "cm.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n")
+    report = validate_run.validate_paths([str(manifest)], validate_run.ValidateOptions(policies=False), root=tmp_path)
+    assert report.exit_code() == 0
+    assert seen == ["1.32"]  # dev and staging run 1.32, prod 1.31
+    seen.clear()
+    validate_run.validate_paths([str(manifest)], validate_run.ValidateOptions(policies=False), root=tmp_path / "elsewhere")
+    assert seen == [None]  # no kserve-gitops.yaml: the newest bundled version

@@ -149,7 +149,8 @@ def validate_paths(
     """``validate PATH...``: files, folders, kustomizations and stdin, as one result.
 
     Versions come from the options, else from the one environment selected with ``-e`` (from
-    ``kserve-gitops.yaml``), else the newest bundled Kubernetes and KServe's unversioned CRD set.
+    ``kserve-gitops.yaml``), else the newest Kubernetes version any environment of ``kserve-gitops.yaml``
+    runs (or the newest bundled one without that file) and KServe's unversioned CRD set.
     """
     options = options or ValidateOptions()
     env = None
@@ -157,6 +158,12 @@ def validate_paths(
         if len(options.environments) != 1:
             raise UsageError("with PATH arguments, -e/--env selects one environment (whose versions to check against)")
         env = load_config(root / CONFIG_FILE).environment(options.environments[0])
+    elif options.kubernetes_version is None and (root / CONFIG_FILE).is_file():
+        # No environment named: the Kubernetes version still comes from kserve-gitops.yaml (the newest any
+        # environment runs), so files are checked against what this platform deploys to.
+        versions = [e.kubernetes_version for e in load_config(root / CONFIG_FILE).environments.values()]
+        newest = max(versions, key=lambda v: tuple(int(x) for x in v.lstrip("v").split(".") if x.isdigit()))
+        options = dataclasses.replace(options, kubernetes_version=newest)
     loaded = load_paths(paths, stdin=stdin)
     library = CrdLibrary(roots=[*options.schema_paths, *default_crd_roots(root)])
     for obj in loaded.objects:
