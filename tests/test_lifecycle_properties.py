@@ -93,3 +93,53 @@ def test_canary_keeps_comments_and_keys_and_rollback_restores_bytes(pristine: Pa
     assert out.written
     after = {p: p.read_bytes() for p in (root / "models" / MODEL).iterdir()}
     assert after == before
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(comments=st.lists(st.tuples(st.integers(0, 40), comment_text, st.booleans()), max_size=6))
+def test_promote_keeps_every_comment(pristine: Path, tmp_path_factory, comments) -> None:
+    root = tmp_path_factory.mktemp("promote") / "platform"
+    shutil.copytree(pristine, root)
+    folder = root / "models" / MODEL
+    for path in folder.iterdir():
+        path.write_text(decorate(path.read_text(), comments))
+    comments_before = {p.name: _comments(p.read_text()) for p in folder.iterdir()}
+    assert lifecycle.canary(root, MODEL, env="staging", percent=10, storage_uri="s3://acme-models-staging/sklearn/iris/v9", validate=False).written
+    assert lifecycle.promote(root, MODEL, env="staging", validate=False).written
+    for path in folder.iterdir():
+        missing = comments_before.get(path.name, set()) - _comments(path.read_text())
+        assert not missing, f"{path.name}: lost {missing}"
+    promoted = yaml.safe_load((folder / "staging.yaml").read_text())
+    assert promoted["spec"]["predictor"]["model"]["storageUri"].endswith("/v9") and "canary" not in promoted["spec"]
+
+
+LEGACY = sorted((REPO / "tests" / "examples" / "legacy" / "models").rglob("*.yaml"))
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate])
+@given(
+    legacy=st.sampled_from(LEGACY),
+    comments=st.lists(st.tuples(st.integers(0, 40), comment_text, st.booleans()), max_size=6),
+)
+def test_migrate_keeps_every_comment_and_unrelated_key(legacy: Path, comments) -> None:
+    from kserve_gitops.operate.migrate import migrate_text
+
+    text = decorate(legacy.read_text(), comments)
+    migrated = migrate_text(text, path=str(legacy))
+    # a comment may move (the stable predictor's go with the stable-storage-uri annotation), never vanish
+    missing = {c for c in _comments(text) if c.lstrip("#").strip() not in migrated}
+    assert not missing, f"{legacy.name}: lost {missing}"
+    before, after = yaml.safe_load(text), yaml.safe_load(migrated)
+    assert (before.get("metadata") or {}).get("labels") == (after.get("metadata") or {}).get("labels")
+    assert (before.get("metadata") or {}).get("name") == (after.get("metadata") or {}).get("name")
+    assert migrate_text(migrated, path=str(legacy)) == migrated  # idempotent
+
+
+def _comments(text: str) -> set[str]:
+    return {line[line.index("#"):].strip() for line in text.splitlines() if "#" in line and line[line.index("#"):].strip() != "#"}

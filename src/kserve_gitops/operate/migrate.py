@@ -91,8 +91,19 @@ def migrate_text(text: str, *, path: str, canary_form: str = "revision", notes: 
     doc = yamledit.parse(text, path=path)
     if not isinstance(doc.data, CommentedMap):
         return text
-    migrate_document(doc.data, path=path, canary_form=canary_form, notes=notes if notes is not None else [], indent=doc.indent)
-    return doc.dump() if doc.changed else text
+    notes = notes if notes is not None else []
+    migrate_document(doc.data, path=path, canary_form=canary_form, notes=notes, indent=doc.indent)
+    if not doc.changed:
+        return text
+    migrated = doc.dump()
+    # A comment written where a rewritten block began can lose its anchor in ruamel's tree; never drop it:
+    # such comments are kept at the top of the file, said to be moved.
+    lost = [c for c in _comment_texts(_node_tokens(yamledit.parse(text, path=path).data)) if c not in migrated]
+    if lost:
+        notes.append(f"{len(lost)} comment(s) moved to the top of the file: their blocks were rewritten")
+        header = "# Comments kept by 'kserve-gitops migrate' from blocks it rewrote:\n" + "".join(f"#   {c}\n" for c in lost)
+        migrated = header + migrated
+    return migrated
 
 
 def migrate_document(
@@ -199,8 +210,10 @@ def _migrate_canary_object(
                 "the stable predictor differed from the canary in " + ", ".join(extra)
                 + "; KServe keeps the previous revision running, but git now records only its storageUri"
             )
+    dropped: list[str] = []  # comments of the stable components the canary replaces
     for component in COMPONENTS:
         if isinstance(canary.get(component), CommentedMap):
+            dropped += _comment_texts(_node_tokens(spec.get(component)) + _tokens(spec.ca.items.get(component)))
             new = canary[component]
             key_comment = canary.ca.items.get(component)
             shift_comments(new, -mapping, key_comment)
@@ -217,6 +230,12 @@ def _migrate_canary_object(
     yamledit.delete_in(spec, ["canaryTrafficPercent"])
     if stable_uri:
         yamledit.set_in(data, ["metadata", "annotations", STABLE_ANNOTATION], str(stable_uri))
+        if dropped:
+            # The stable predictor now lives only in this annotation: its comments go with it.
+            annotations = data["metadata"]["annotations"]
+            annotations.yaml_add_eol_comment("# " + "; ".join(dropped), STABLE_ANNOTATION)
+    elif dropped:
+        notes.append("comments of the replaced stable predictor were dropped with it: " + "; ".join(dropped))
 
 
 def _differences(a: Any, b: Any, prefix: str = "") -> list[str]:
@@ -244,6 +263,16 @@ def _replace_key(
             mapping.ca.items[new_key] = key_comment
     if comment and items:
         mapping.ca.items.setdefault(items[0][0], comment)
+
+
+def _comment_texts(tokens: list[Any]) -> list[str]:
+    texts = []
+    for token in {id(t): t for t in tokens}.values():
+        for line in str(token.value).splitlines():
+            text = line.strip().lstrip("#").strip()
+            if text and text not in texts:
+                texts.append(text)
+    return texts
 
 
 def _tokens(entry: Any) -> list[Any]:
