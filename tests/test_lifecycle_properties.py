@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLE_INPUTS, REPO
+from conftest import REPO, copy_example
 from kserve_gitops.operate import lifecycle
 
 MODEL = "sklearn-iris"
@@ -23,15 +23,7 @@ label_value = st.from_regex(r"[a-z0-9]{1,10}", fullmatch=True)
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("lifecycle-properties") / "platform"
-    root.mkdir()
-    for name in EXAMPLE_INPUTS:
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, root / name)
-        elif src.exists():
-            shutil.copy2(src, root / name)
-    return root
+    return copy_example(tmp_path_factory.mktemp("lifecycle-properties") / "platform")
 
 
 def decorate(text: str, comments: list[tuple[int, str, bool]]) -> str:
