@@ -287,3 +287,21 @@ def test_duplicate_keys_warn_and_fail_under_strict(example_repo: Path) -> None:
     strict = run_cli_process("synth", "--strict", cwd=example_repo)
     assert_rejected(example_repo, strict, code=2, file=f"{PATCH}:{line}:5", text=r"duplicate key")
     assert tree_bytes(example_repo) == before
+
+
+def test_promtool_missing_is_tool_not_found_and_failing_rules_are_not_ok(tmp_path: Path, monkeypatch) -> None:
+    from kserve_gitops.errors import ToolNotFound
+    from kserve_gitops.validate import promtool
+
+    broken = tmp_path / "rules.yaml"
+    broken.write_text("groups:\n- name: g\n  rules:\n  - alert: Broken\n    expr: sum(rate(x[5m])\n")
+    result = promtool.check_rules(broken)  # the real promtool on a rule that does not parse
+    assert not result.ok
+    assert "parse error" in result.output or "unclosed" in result.output, result.output
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setenv("KSERVE_GITOPS_TOOLS", str(empty))
+    with pytest.raises(ToolNotFound) as err:
+        promtool.check_rules(broken)
+    assert "promtool is not installed" in str(err.value) and err.value.exit_code == 3
