@@ -305,3 +305,21 @@ def test_promtool_missing_is_tool_not_found_and_failing_rules_are_not_ok(tmp_pat
     with pytest.raises(ToolNotFound) as err:
         promtool.check_rules(broken)
     assert "promtool is not installed" in str(err.value) and err.value.exit_code == 3
+
+
+def test_a_secret_in_a_model_is_flagged_and_never_echoed(example_repo: Path) -> None:
+    """A literal credential in a model's env is a finding; no report format repeats the value."""
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    path = example_repo / "models/custom-transformer/inferenceservice.yaml"
+    path.write_text(path.read_text().replace(
+        "            value: custom-transformer-predictor",
+        f"            value: custom-transformer-predictor\n          - name: AWS_SECRET_ACCESS_KEY\n            value: {secret}",
+        1,
+    ))
+    assert "AWS_SECRET_ACCESS_KEY" in path.read_text()
+    assert run_cli_process("synth", cwd=example_repo).returncode == 0
+    for output in ("text", "json", "sarif", "junit", "github"):
+        result = run_cli_process("validate", "-e", "dev", "-o", output, cwd=example_repo)
+        assert result.returncode == 1, result.stderr
+        assert "AWS_SECRET_ACCESS_KEY" in result.stdout  # the finding names the variable
+        assert secret not in result.stdout + result.stderr, output
