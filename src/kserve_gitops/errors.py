@@ -38,6 +38,10 @@ class KserveGitopsError(Exception):
         self.field = field
         self.hint = hint
 
+    def __reduce__(self):
+        # Errors cross process boundaries (validate checks environments in parallel): keep every field.
+        return (_rebuild_error, (type(self), dict(self.__dict__)))
+
     def location(self) -> str:
         if not self.path:
             return ""
@@ -58,6 +62,13 @@ class KserveGitopsError(Exception):
         if self.hint:
             text = f"{text}\n  hint: {self.hint}"
         return text
+
+
+def _rebuild_error(cls: type, state: dict) -> "KserveGitopsError":
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message", ""))
+    error.__dict__.update(state)
+    return error
 
 
 # --- bad input: exit 2 -------------------------------------------------------------------------------

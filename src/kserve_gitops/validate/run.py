@@ -7,8 +7,9 @@ the schema check is the first. Nothing here prints.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Sequence
@@ -131,16 +132,42 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
         rendered = {name: future.result() for name, future in futures.items()}
     sources = SourceMap(root, models)
     library = CrdLibrary(roots=[*options.schema_paths, *default_crd_roots(root)])
-    report = Report(fail_on_warn=options.fail_on_warn)
+    jobs = []
     for env in envs:
         display = _display(root / "overlays" / env.name)
         objects = objects_from_rendered(rendered[env.name], environment=env.name, path=display)
         for obj in objects:
             sources.attach(obj)
-        result = validate_objects(objects, env=env, options=options, library=library)
-        result.models = sum(1 for m in models if env.name in m.environments)
-        report.environments.append(result)
+        jobs.append((objects, env, options, library, sum(1 for m in models if env.name in m.environments)))
+    report = Report(fail_on_warn=options.fail_on_warn)
+    workers = _parallel_workers(jobs, options)
+    if workers > 1:
+        # Schema and policy checks hold the GIL: environments are checked in parallel processes instead.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            report.environments.extend(pool.map(_validate_environment, jobs))
+    else:
+        report.environments.extend(_validate_environment(job) for job in jobs)
     return report
+
+
+PARALLEL_MIN_OBJECTS = 3000  # below this, starting worker processes costs more than it saves
+
+
+def _parallel_workers(jobs: list, options: ValidateOptions) -> int:
+    # The OPA engine starts a server per process and kubeconform is a process already: those stay serial.
+    if len(jobs) < 2 or options.policy_engine != "regorus" or options.schema_engine != "builtin":
+        return 1
+    threshold = int(os.environ.get("KSERVE_GITOPS_PARALLEL_MIN_OBJECTS", PARALLEL_MIN_OBJECTS))
+    if sum(len(job[0]) for job in jobs) < threshold:
+        return 1
+    return min(len(jobs), os.cpu_count() or 1)
+
+
+def _validate_environment(job: tuple) -> EnvironmentResult:
+    objects, env, options, library, models = job
+    result = validate_objects(objects, env=env, options=options, library=library)
+    result.models = models
+    return result
 
 
 def validate_paths(
