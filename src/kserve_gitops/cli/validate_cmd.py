@@ -93,7 +93,7 @@ def validate(
         report = validate_paths(list(paths), options, root=state.root, stdin=click.get_binary_stream("stdin"))
     else:
         report = validate_repo(state.root, options)
-    stream = click.get_text_stream("stdout")
+    stream = sys.stdout
     REPORTERS[output](report, stream, ReportOptions(color=stream.isatty(), summary=summary, verbose=verbose))
     stream.flush()
     sys.exit(report.exit_code())
