@@ -102,3 +102,16 @@ def assert_golden(actual: dict[str, bytes], golden_dir: Path, update: bool) -> N
     assert sorted(actual) == sorted(expected), "the set of files differs from the golden files"
     for rel in expected:
         assert actual[rel] == expected[rel], f"{rel} differs from its golden file (run 'make regen' if intended)"
+
+
+def synth_one(build) -> dict:
+    """The one object ``build(chart)`` adds to a fresh kustomize-base chart, as cdk8s renders it."""
+    import cdk8s
+
+    from kserve_gitops.constructs.kustomize import KustomizeBase
+
+    app = cdk8s.App()
+    base = KustomizeBase(app, "models/x")
+    build(base)
+    [obj] = base.to_json()
+    return obj

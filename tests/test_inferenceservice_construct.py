@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import cdk8s
 import pytest
 import yaml
 
@@ -15,10 +14,9 @@ from kserve_gitops.constructs.inferenceservice import (
     PredictorProps,
     ResourcesProps,
 )
-from kserve_gitops.constructs.kustomize import KustomizeBase
 from kserve_gitops.errors import SynthError
 from kserve_gitops.validate.schemas import CrdLibrary, SchemaSet
-from conftest import SHARED_CRDS
+from conftest import SHARED_CRDS, synth_one
 
 GPU_YAML = """
 apiVersion: serving.kserve.io/v1beta1
@@ -86,14 +84,6 @@ GPU_PROPS = InferenceServiceProps(
     ),
     explainer=ContainerComponentProps(image="ghcr.io/acme/explainer:0.3.0"),
 )
-
-
-def synth_one(build) -> dict:
-    app = cdk8s.App()
-    base = KustomizeBase(app, "models/x")
-    build(base)
-    [obj] = base.to_json()
-    return obj
 
 
 def test_typed_props_equal_the_yaml_path():

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cdk8s
 import pytest
 import yaml
 
@@ -22,7 +21,6 @@ from kserve_gitops.constructs.inferenceservice import (
     PredictorProps,
     ResourcesProps,
 )
-from kserve_gitops.constructs.kustomize import KustomizeBase
 from kserve_gitops.constructs.modelcache import LocalModelCache, LocalModelCacheProps, has_local_model_cache
 from kserve_gitops.errors import SynthError
 from kserve_gitops.inputs.config import load_config
@@ -30,7 +28,7 @@ from kserve_gitops.results import LoadedObject
 from kserve_gitops.synth.app import synth_repo
 from kserve_gitops.validate.run import ValidateOptions, validate_objects, validate_repo
 from kserve_gitops.validate.schemas import CrdLibrary, SchemaSet
-from conftest import REPO, SHARED_CRDS
+from conftest import REPO, SHARED_CRDS, synth_one
 
 FEATURES_YAML = """
 apiVersion: serving.kserve.io/v1beta1
@@ -76,14 +74,6 @@ FEATURES_PROPS = InferenceServiceProps(
     ),
     explainer=ArtExplainerProps(config={"nb_classes": "10"}),
 )
-
-
-def synth_one(build) -> dict:
-    app = cdk8s.App()
-    base = KustomizeBase(app, "models/x")
-    build(base)
-    [obj] = base.to_json()
-    return obj
 
 
 def test_feature_props_equal_the_yaml_path():
