@@ -94,3 +94,93 @@ def test_a_failing_fact_no_object_needs_is_no_error_as_before(tmp_path: Path):
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "ns"}}
     fast, precomputed = evaluate(bundle, [secret], precompute=True)
     assert fast == [[]] and "data.t.slow_total" not in precomputed
+
+
+# ---- what the in-process engine loads and evaluates ------------------------------------------------------------
+
+
+def test_validate_loads_only_the_modules_the_selected_rules_read():
+    bundle = load_bundle([REPO / "policies"])
+    with make_engine("regorus", bundle) as engine:
+        assert "policies/lib.rego" in engine.loaded_modules
+        assert not [m for m in engine.loaded_modules if m.endswith("_test.rego")]
+    with make_engine("regorus", bundle, ["kserve.argocd"]) as engine:
+        assert engine.loaded_modules == ["policies/argocd.rego", "policies/lib.rego"]
+
+
+def test_policy_tests_still_see_the_test_files():
+    from kserve_gitops.validate.policy.testing import run_policy_tests
+
+    report = run_policy_tests([REPO / "policies"])
+    assert report.outcomes and report.passed == len(report.outcomes)
+
+
+READS_DEFAULT = """package b
+
+import rego.v1
+
+deny contains "a.allow is false" if data.a.allow == false
+"""
+
+
+def test_a_module_with_only_a_default_rule_is_loaded_when_read(tmp_path: Path):
+    (tmp_path / "a.rego").write_text("package a\n\nimport rego.v1\n\ndefault allow := false\n")
+    (tmp_path / "b.rego").write_text(READS_DEFAULT)
+    (tmp_path / "unrelated.rego").write_text("package c\n\nimport rego.v1\n\nx := 1\n")
+    bundle = load_bundle([tmp_path])
+    with make_engine("regorus", bundle) as engine:
+        assert sorted(Path(m).name for m in engine.loaded_modules) == ["a.rego", "b.rego"]
+        engine.set_data({})
+        assert [r.message for r in engine.evaluate([configmap("c")])[0]] == ["a.allow is false"]
+
+
+def test_a_rule_that_reads_all_of_data_loads_every_module(tmp_path: Path):
+    (tmp_path / "a.rego").write_text("package a\n\nimport rego.v1\n\nflag := true\n")
+    (tmp_path / "b.rego").write_text(
+        'package b\n\nimport rego.v1\n\ndeny contains sprintf("%s is set", [k]) if {\n\tsome k in ["a"]\n\tdata[k].flag\n}\n'
+    )
+    bundle = load_bundle([tmp_path])
+    with make_engine("regorus", bundle) as engine:
+        assert sorted(Path(m).name for m in engine.loaded_modules) == ["a.rego", "b.rego"]
+        engine.set_data({})
+        assert [r.message for r in engine.evaluate([configmap("c")])[0]] == ["a is set"]
+
+
+ROUTED = {
+    "configmaps.rego": """# METADATA
+# scope: package
+# custom:
+#   kinds: [ConfigMap]
+package only_configmaps
+
+import rego.v1
+
+deny contains sprintf("configmap %s", [input.metadata.name]) if true
+""",
+    "everything.rego": """package everything
+
+import rego.v1
+
+warn contains sprintf("%v %v", [input.kind, input.metadata.name]) if true
+""",
+}
+
+
+def test_objects_are_evaluated_only_against_the_rules_of_their_kind(tmp_path: Path):
+    for name, text in ROUTED.items():
+        (tmp_path / name).write_text(text)
+    bundle = load_bundle([tmp_path])
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "ns"}}
+    odd = {"apiVersion": "v1", "kind": 7, "metadata": {"name": "k", "namespace": "ns"}}
+    objects = [configmap("c"), secret, odd]
+    verdicts = {}
+    for engine_name in ("regorus", "opa"):  # OPA evaluates the kind-guarded driver: the reference
+        with make_engine(engine_name, bundle) as engine:
+            engine.set_data(policy_data(objects, {}))
+            verdicts[engine_name] = [[r.message for r in results] for results in engine.evaluate(objects)]
+    assert verdicts["regorus"] == [["ConfigMap c", "configmap c"], ["Secret s"], ["7 k"]]
+    assert verdicts["regorus"] == verdicts["opa"]
+    only = load_bundle([tmp_path / "configmaps.rego"])
+    with make_engine("regorus", only) as engine:
+        engine.set_data({})
+        assert engine.evaluate([secret]) == [[]]

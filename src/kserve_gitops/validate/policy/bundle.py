@@ -148,6 +148,18 @@ class PolicyBundle:
             kinds |= module.kinds
         return frozenset(kinds)
 
+    def kind_routes(self, namespaces: Iterable[str]) -> tuple[dict[str, tuple[RuleInfo, ...]], tuple[RuleInfo, ...]]:
+        """The rules that apply to each kind some package declares, and the rules for every other kind.
+
+        The same selection the driver's kind guards make, decided before evaluating: an engine can skip an
+        object no rule applies to, or evaluate only the rules of its kind.
+        """
+        rules = self.conftest_rules(namespaces)
+        kinds_of = {r.package: self.package_kinds(r.package) for r in rules}
+        declared = sorted({k for kinds in kinds_of.values() if kinds for k in kinds})
+        routes = {kind: tuple(r for r in rules if kinds_of[r.package] is None or kind in kinds_of[r.package]) for kind in declared}
+        return routes, tuple(r for r in rules if kinds_of[r.package] is None)
+
     def driver_source(self, namespaces: Iterable[str], *, kind_guards: bool = True) -> str:
         """The module every engine evaluates: one set of {ns, rule, value} for the current input.
 
@@ -172,6 +184,20 @@ class PolicyBundle:
         # OPA's batch entry point: one HTTP round trip evaluates a list of objects.
         lines += ["", "batch := [f | some obj in input.objects; f := findings with input as obj]", ""]
         return "\n".join(lines)
+
+
+def routed_driver_source(groups: list[tuple[RuleInfo, ...]]) -> str:
+    """A driver with one entry per group of rules, ``findings_<i>``, without kind guards (routing chose the group)."""
+    lines = [f"package {DRIVER_PACKAGE}", "", "import rego.v1", ""]
+    for index, group in enumerate(groups):
+        if not group:
+            lines.append(f"findings_{index} := set()")
+        for rule in group:
+            lines.append(
+                f"findings_{index} contains {{\"ns\": {json.dumps(rule.package)}, \"rule\": {json.dumps(rule.name)}, \"value\": v}} if {{\n"
+                f"\tsome v in {rule_ref(rule)}\n}}"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def rule_ref(rule: RuleInfo) -> str:

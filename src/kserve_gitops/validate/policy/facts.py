@@ -29,7 +29,9 @@ NONDETERMINISTIC_PREFIXES = ("time.", "rand.", "http.", "uuid.", "opa.", "net.lo
 @dataclass
 class _RuleNode:
     path: str  # data.pkg.name
+    module: str = ""  # the file that defines this body
     is_function: bool = False
+    reads_all_data: bool = False  # data itself, or data[x]: may read any rule of any module
     reads_input: bool = False
     unsafe: bool = False  # with modifiers, dynamic data refs, non-deterministic built-ins
     refs: set[str] = field(default_factory=set)  # dotted data.* paths read
@@ -101,7 +103,13 @@ def analyse_module(path: str, text: str) -> list[_RuleNode]:
         aliases[alias] = ".".join([head, *fields])
     local_rules = set()
     specs = []
+    nodes = []
     for item in ast.get("rules", []):
+        if "Default" in item:  # a constant: it reads nothing, but it defines the rule
+            name_head, _, _ = _chain(item["Default"]["refr"])
+            local_rules.add(name_head)
+            nodes.append(_RuleNode(path=f"data.{package}.{name_head}", module=path))
+            continue
         spec = item.get("Spec")
         if not spec:
             continue
@@ -109,9 +117,8 @@ def analyse_module(path: str, text: str) -> list[_RuleNode]:
         name_head, name_fields, _ = _chain(head["refr"])
         local_rules.add(name_head)
         specs.append((head_kind, name_head, spec))
-    nodes = []
     for head_kind, name, spec in specs:
-        node = _RuleNode(path=f"data.{package}.{name}", is_function=head_kind == "Func")
+        node = _RuleNode(path=f"data.{package}.{name}", module=path, is_function=head_kind == "Func")
         args = set()
         if node.is_function:
             for arg in spec["head"]["Func"].get("args", []):
@@ -128,7 +135,7 @@ def analyse_module(path: str, text: str) -> list[_RuleNode]:
                 node.reads_input = True
             elif head == "data":
                 if not fields:
-                    node.unsafe = True  # all of data, or data[x]: could be anything
+                    node.unsafe = node.reads_all_data = True  # all of data, or data[x]: could be anything
                 node.refs.add(".".join(["data", *fields]))
             elif head in local_rules and head not in args:
                 node.refs.add(f"data.{package}.{head}")
@@ -165,46 +172,75 @@ class FactPlan:
     facts: list[str]
 
 
-def plan_facts(modules: Iterable[tuple[str, str]], entry_points: list[str]) -> FactPlan:
-    """Input-independent rules that input-dependent rules (or the entry points) read directly."""
-    nodes: list[_RuleNode] = []
-    for path, text in modules:
-        nodes.extend(analyse_module(path, text))
-    by_path: dict[str, list[_RuleNode]] = {}
-    for node in nodes:
-        by_path.setdefault(node.path, []).append(node)
-    rule_paths = sorted(by_path)
+class RuleGraph:
+    """Which rule reads which, over every module of a bundle: the facts to precompute and the modules to load."""
 
-    def reads(path: str) -> set[str]:
+    def __init__(self, modules: Iterable[tuple[str, str]]) -> None:
+        self.module_paths: list[str] = []
+        nodes: list[_RuleNode] = []
+        for path, text in modules:
+            self.module_paths.append(path)
+            nodes.extend(analyse_module(path, text))
+        self.by_path: dict[str, list[_RuleNode]] = {}
+        for node in nodes:
+            self.by_path.setdefault(node.path, []).append(node)
+        self.rule_paths = sorted(self.by_path)
+        self.deps = {p: self._reads(p) for p in self.rule_paths}
+        # dynamic: input-dependent (or unsafe to precompute) until proven otherwise, to a fixed point
+        self.dynamic = {p for p, ns in self.by_path.items() if any(n.reads_input or n.unsafe for n in ns)}
+        changed = True
+        while changed:
+            changed = False
+            for p in self.rule_paths:
+                if p not in self.dynamic and self.deps[p] & self.dynamic:
+                    self.dynamic.add(p)
+                    changed = True
+        self.functions = {p for p, ns in self.by_path.items() if any(n.is_function for n in ns)}
+
+    def _reads(self, path: str) -> set[str]:
         out: set[str] = set()
-        for node in by_path[path]:
+        for node in self.by_path[path]:
             for ref in node.refs:
-                out.update(p for p in rule_paths if _related(ref, p))
+                out.update(p for p in self.rule_paths if _related(ref, p))
         return out
 
-    deps = {p: reads(p) for p in rule_paths}
-    # dynamic: input-dependent (or unsafe to precompute) until proven otherwise, to a fixed point
-    dynamic = {p for p, ns in by_path.items() if any(n.reads_input or n.unsafe for n in ns)}
-    changed = True
-    while changed:
-        changed = False
-        for p in rule_paths:
-            if p not in dynamic and deps[p] & dynamic:
-                dynamic.add(p)
-                changed = True
-    functions = {p for p, ns in by_path.items() if any(n.is_function for n in ns)}
-    # what the entry points can reach; facts are read there by per-object rules or functions
-    reachable: set[str] = set()
-    todo = [p for entry in entry_points for p in rule_paths if _related(entry, p)]
-    while todo:
-        p = todo.pop()
-        if p not in reachable:
-            reachable.add(p)
-            todo.extend(deps[p])
-    read = {p for p in reachable if _related_any(p, entry_points)}
-    for reader in reachable & (dynamic | functions):
-        read |= deps[reader]
-    return FactPlan(facts=sorted(p for p in read if p not in dynamic and p not in functions))
+    def reachable(self, entry_points: Iterable[str]) -> set[str]:
+        """Every rule the entry points can read, directly or through other rules and functions."""
+        entry_points = list(entry_points)
+        reachable: set[str] = set()
+        todo = [p for entry in entry_points for p in self.rule_paths if _related(entry, p)]
+        while todo:
+            p = todo.pop()
+            if p not in reachable:
+                reachable.add(p)
+                todo.extend(self.deps[p])
+        return reachable
+
+    def facts(self, entry_points: list[str]) -> list[str]:
+        """Input-independent rules that input-dependent rules (or the entry points) read directly."""
+        reachable = self.reachable(entry_points)
+        read = {p for p in reachable if _related_any(p, entry_points)}
+        for reader in reachable & (self.dynamic | self.functions):
+            read |= self.deps[reader]
+        return sorted(p for p in read if p not in self.dynamic and p not in self.functions)
+
+    def modules(self, entry_points: list[str]) -> list[str]:
+        """The modules that define what the entry points can read (every module when a rule reads all of data).
+
+        An engine that loads only these gives the same values: rules it leaves out are never read. regorus'
+        cost per evaluation grows with the rules it has loaded, so the ``_test.rego`` files and packages no
+        selected rule reads are left out of ``validate``.
+        """
+        reachable = self.reachable(entry_points)
+        if any(n.reads_all_data for p in reachable for n in self.by_path[p]):
+            return list(self.module_paths)
+        wanted = {n.module for p in reachable for n in self.by_path[p]}
+        return [m for m in self.module_paths if m in wanted]
+
+
+def plan_facts(modules: Iterable[tuple[str, str]], entry_points: list[str]) -> FactPlan:
+    """Input-independent rules that input-dependent rules (or the entry points) read directly."""
+    return FactPlan(facts=RuleGraph(modules).facts(entry_points))
 
 
 def _related_any(path: str, entry_points: Iterable[str]) -> bool:

@@ -2,9 +2,15 @@
 
 Pinned as ``gordon-to-regorus`` (module ``regorus``), a build of a newer upstream than ``celine-regorus``
 (upstream 0.9.1); see docs/policies.md. Policies are parsed once into a base engine; each ``set_data``
-clones it, so an environment switch never re-parses Rego. Evaluation swaps the input and evaluates the
-driver rule. Rules that never read ``input`` (``facts.py``) are evaluated once per environment and handed to
-every object's evaluation with ``with``, so cross-object facts cost once per environment, not per object.
+clones it, so an environment switch never re-parses Rego. Evaluation swaps the input and evaluates one
+driver entry. What keeps the per-object cost down:
+
+- routing by kind: each object is evaluated only against the rules of the packages that declare its kind
+  (or declare none), through one entry per group of rules; an object no rule applies to is not evaluated;
+- only the modules the selected rules can read are loaded (``RuleGraph.modules``): regorus' fixed cost per
+  evaluation grows with the rules loaded, and ``_test.rego`` files alone doubled it;
+- rules that never read ``input`` (``facts.py``) are evaluated once per environment and handed to every
+  object's evaluation with ``with``, so cross-object facts cost once per environment, not per object.
 """
 
 from __future__ import annotations
@@ -17,13 +23,13 @@ from typing import Any, Iterable
 import regorus as _regorus
 
 from ...errors import PolicyError
-from .bundle import DRIVER_PACKAGE, PolicyBundle, RuleInfo, policy_error_from_regorus
+from .bundle import DRIVER_PACKAGE, PolicyBundle, RuleInfo, policy_error_from_regorus, routed_driver_source
 from .engine import PolicyEngine, TestOutcome
-from .facts import plan_facts
+from .facts import RuleGraph
 
 DRIVER_FILE = "<kserve-gitops driver>"
 FACTS_FILE = "<kserve-gitops environment facts>"
-FACTS_PACKAGE = "kserve_gitops_facts"  # data.kserve_gitops_facts: precomputed values; the package: the entry rule
+FACTS_PACKAGE = "kserve_gitops_facts"  # data.kserve_gitops_facts: precomputed values; the package: the entry rules
 # Passing a value with ``with`` costs about as much as a small rule: only facts slower than this are passed.
 PRECOMPUTE_ABOVE_SECONDS = 0.0002
 _PLAIN_REF = re.compile(r"^data(\.[A-Za-z_][A-Za-z0-9_]*)+$")
@@ -34,30 +40,49 @@ class RegorusEngine(PolicyEngine):
 
     def __init__(self, bundle: PolicyBundle, namespaces: Iterable[str] | None = None, *, combine: bool = False) -> None:
         super().__init__(bundle, namespaces, combine=combine)
+        rules = bundle.conftest_rules(self.namespaces)
+        # --combine: one input that is a list of documents, so no routing by kind
+        routes, other = ({}, tuple(rules)) if combine else bundle.kind_routes(self.namespaces)
+        self.groups: list[tuple[RuleInfo, ...]] = sorted(set(routes.values()) | {other}, key=lambda g: [r.ref for r in g])
+        self._group_of_kind = {kind: self.groups.index(group) for kind, group in routes.items()}
+        self._other_group = self.groups.index(other)
+        graph = RuleGraph((m.path, m.text) for m in bundle.modules)
+        entry_points = [r.ref for r in rules]
+        self.loaded_modules = graph.modules(entry_points)
+        wanted = set(self.loaded_modules)
         base = _regorus.Engine()
         try:
             for module in bundle.modules:
-                base.add_policy(module.path, module.text)
-            base.add_policy(DRIVER_FILE, bundle.driver_source(self.namespaces, kind_guards=not combine))
+                if module.path in wanted:
+                    base.add_policy(module.path, module.text)
+            base.add_policy(DRIVER_FILE, routed_driver_source(self.groups))
         except RuntimeError as exc:
             raise policy_error_from_regorus(exc) from None
         self._base = base
         self._engine = base.clone()
-        self._entry = f"data.{DRIVER_PACKAGE}.findings"
-        entry_points = [rule.ref for rule in self.rules.values()]
-        self.fact_rules = [f for f in plan_facts(((m.path, m.text) for m in bundle.modules), entry_points).facts if _PLAIN_REF.match(f)]
+        self._driver_entries = [f"data.{DRIVER_PACKAGE}.findings_{i}" for i in range(len(self.groups))]
+        self._entries = list(self._driver_entries)
+        self.fact_rules = [f for f in graph.facts(entry_points) if _PLAIN_REF.match(f)]
+        self._group_facts = [set(graph.facts([r.ref for r in group])) for group in self.groups]
         self.precomputed: list[str] = []
+        self._data_json = "{}"
+        self._tests: Any = None
         # Compile now: regorus reports semantic errors (unsafe vars, unknown functions) at first evaluation.
-        self._eval_driver({}, context="compiling policies")
+        # Rules that apply to every kind see the empty input, as any object would; kind-routed ones are
+        # checked at their first object of that kind.
+        self._eval(self._driver_entries[self._other_group], {}, context="compiling policies")
 
     def set_data(self, data: dict[str, Any]) -> None:
         engine = self._base.clone()
+        data_json = json.dumps(data)
         try:
-            engine.add_data_json(json.dumps(data))
+            engine.add_data_json(data_json)
         except RuntimeError as exc:
             raise PolicyError(f"regorus rejected the policy data: {exc}".split("Stack backtrace:")[0]) from None
         self._engine = engine
-        self._entry = f"data.{DRIVER_PACKAGE}.findings"
+        self._data_json = data_json  # kept for the test engine, built only if tests run
+        self._tests = None
+        self._entries = list(self._driver_entries)
         self.precomputed = []
         if self.fact_rules and not self.combine:
             self._precompute_facts(engine)
@@ -65,7 +90,7 @@ class RegorusEngine(PolicyEngine):
     def _precompute_facts(self, engine: Any) -> None:
         """Evaluate the input-independent rules once and pass them to every object's evaluation."""
         values: dict[str, Any] = {}
-        modifiers: list[str] = []
+        modifiers: dict[str, str] = {}
         engine.set_input_json("{}")
         for index, rule in enumerate(self.fact_rules):
             try:
@@ -86,43 +111,71 @@ class RegorusEngine(PolicyEngine):
             if nested_sets:
                 continue  # JSON cannot carry them: evaluate per object
             if not top_set:
-                modifiers.append(f"with {rule} as data.{FACTS_PACKAGE}.{key}")
+                modifiers[rule] = f"with {rule} as data.{FACTS_PACKAGE}.{key}"
             else:
                 # JSON has no sets: a top-level set travels as an array and is rebuilt
-                modifiers.append(f"with {rule} as {{v | some v in data.{FACTS_PACKAGE}.{key}}}")
+                modifiers[rule] = f"with {rule} as {{v | some v in data.{FACTS_PACKAGE}.{key}}}"
             values[key] = value
             self.precomputed.append(rule)
         if not modifiers:
             return
-        source = "\n".join(
-            [f"package {FACTS_PACKAGE}", "", "import rego.v1", "", f"findings := x if {{", f"\tx := data.{DRIVER_PACKAGE}.findings"]
-            + [f"\t\t{m}" for m in modifiers]
-            + ["}", ""]
-        )
+        lines = [f"package {FACTS_PACKAGE}", "", "import rego.v1", ""]
+        entries = list(self._driver_entries)
+        for index, wanted in enumerate(self._group_facts):
+            # each group gets only the facts its rules read: every ``with`` costs, used or not
+            mods = [modifiers[rule] for rule in self.fact_rules if rule in modifiers and rule in wanted]
+            if not mods:
+                continue
+            lines += [f"findings_{index} := x if {{", f"\tx := {self._driver_entries[index]}"] + [f"\t\t{m}" for m in mods] + ["}", ""]
+            entries[index] = f"data.{FACTS_PACKAGE}.findings_{index}"
         try:
             engine.add_data_json(json.dumps({FACTS_PACKAGE: values}))
-            engine.add_policy(FACTS_FILE, source)
+            engine.add_policy(FACTS_FILE, "\n".join(lines))
         except RuntimeError as exc:
             raise policy_error_from_regorus(exc, context="precomputing environment facts") from None
-        self._entry = f"data.{FACTS_PACKAGE}.findings"
+        self._entries = entries
 
-    def _eval_driver(self, obj: Any, *, context: str) -> list[dict[str, Any]]:
+    def _group(self, obj: Any) -> int:
+        if self.combine:
+            return self._other_group
+        kind = obj.get("kind") if isinstance(obj, dict) else None
+        return self._group_of_kind.get(kind, self._other_group) if isinstance(kind, str) else self._other_group
+
+    def _eval(self, entry: str, obj: Any, *, context: str) -> Any:
         try:
             self._engine.set_input_json(json.dumps(obj))
-            return json.loads(self._engine.eval_rule_as_json(self._entry))
+            return json.loads(self._engine.eval_rule_as_json(entry))
         except RuntimeError as exc:
             raise policy_error_from_regorus(exc, context=context) from None
 
     def evaluate_raw(self, inputs: list[Any]) -> list[list[dict[str, Any]]]:
         out = []
         for obj in inputs:
-            out.append(self._eval_driver(obj, context=f"evaluating {_describe(obj)}"))
+            group = self._group(obj)
+            if not self.groups[group]:
+                out.append([])  # no selected rule applies to this kind
+                continue
+            out.append(self._eval(self._entries[group], obj, context=f"evaluating {_describe(obj)}"))
         return out
+
+    def _test_engine(self) -> Any:
+        """Every module, the ``_test.rego`` files too, with the current data: what ``policy test`` runs on."""
+        if self._tests is None:
+            engine = _regorus.Engine()
+            try:
+                for module in self.bundle.modules:
+                    engine.add_policy(module.path, module.text)
+                engine.add_data_json(self._data_json)
+            except RuntimeError as exc:
+                raise policy_error_from_regorus(exc) from None
+            self._tests = engine
+        return self._tests
 
     def run_test(self, rule: RuleInfo) -> TestOutcome:
         try:
-            self._engine.set_input_json("{}")
-            value = self._engine.eval_rule(rule.ref)
+            engine = self._test_engine()
+            engine.set_input_json("{}")
+            value = engine.eval_rule(rule.ref)
         except RuntimeError as exc:
             err = policy_error_from_regorus(exc)
             return TestOutcome(rule.package, rule.name, rule.path, rule.line, passed=False, error=str(err))
