@@ -184,3 +184,28 @@ def test_objects_are_evaluated_only_against_the_rules_of_their_kind(tmp_path: Pa
     with make_engine("regorus", only) as engine:
         engine.set_data({})
         assert engine.evaluate([secret]) == [[]]
+
+
+def test_module_analysis_is_cached_by_content_and_a_broken_entry_is_analysed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from kserve_gitops.validate.policy import bundle as bundle_module
+
+    monkeypatch.setenv("KSERVE_GITOPS_CACHE", str(tmp_path / "cache"))
+    fresh = load_bundle([REPO / "policies"])
+    entries = sorted((tmp_path / "cache" / "policy-analysis").glob("*.json"))
+    assert len(entries) == len(fresh.modules)
+    analysed: list[str] = []
+    real = bundle_module._analyse
+    monkeypatch.setattr(bundle_module, "_analyse", lambda path, text: analysed.append(path) or real(path, text))
+    cached = load_bundle([REPO / "policies"])
+    assert analysed == []
+    assert [(m.package, m.rules, m.kinds) for m in cached.modules] == [(m.package, m.rules, m.kinds) for m in fresh.modules]
+    entries_before = {e.name for e in entries}
+    entries[0].write_text("{not json")
+    load_bundle([REPO / "policies"])
+    assert len(analysed) == 1
+    entries_after = {e.name for e in (tmp_path / "cache" / "policy-analysis").glob("*.json")}
+    assert entries_after == entries_before
+    entries_graph = cached.rule_graph()
+    assert entries_graph.facts([r.ref for r in cached.conftest_rules(cached.rule_packages())]) == fresh.rule_graph().facts(
+        [r.ref for r in fresh.conftest_rules(fresh.rule_packages())]
+    )

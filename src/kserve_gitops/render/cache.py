@@ -32,6 +32,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from ..cachedir import cache_dir as default_cache_dir
 from ..inputs.yamlsrc import KubeLoader
 from .kustomize import KUSTOMIZATION_NAMES, REMOTE, Renderer, check_local_only, find_renderer, render
 
@@ -61,14 +62,6 @@ class Doubt(Exception):
     """The overlay is not in a shape the cache can reason about; render it whole."""
 
 
-def cache_root() -> Path:
-    """``$KSERVE_GITOPS_CACHE``, else ``$XDG_CACHE_HOME/kserve-gitops``, else ``~/.cache/kserve-gitops``."""
-    explicit = os.environ.get("KSERVE_GITOPS_CACHE")
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "kserve-gitops"
-
-
 @dataclass
 class RenderedEnvironment:
     """One environment's objects in kustomize's order: each object's YAML as kustomize printed it, and its
@@ -94,7 +87,7 @@ def render_environment(
         stream = render(overlay, renderer=renderer)
         docs = split_stream(stream)
         return RenderedEnvironment(docs=docs, data=[None] * len(docs), mode="uncached")
-    cache = _EnvironmentCache(overlay, renderer, cache_dir or cache_root())
+    cache = _EnvironmentCache(overlay, renderer, cache_dir or default_cache_dir())
     try:
         return cache.render()
     except Doubt as doubt:

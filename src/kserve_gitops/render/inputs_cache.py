@@ -23,7 +23,8 @@ from ..inputs import yamlsrc
 from ..inputs.config import PlatformConfig
 from ..inputs.models import MODELS_DIR, Model, load_models
 from ..inputs.repo import _config_path, load_inputs
-from .cache import NO_CACHE_ENV, cache_root, prune
+from ..cachedir import cache_dir as default_cache_dir
+from .cache import NO_CACHE_ENV, prune
 
 FORMAT = 2
 
@@ -40,7 +41,7 @@ def load_inputs_cached(root: Path, *, use_cache: bool = True, cache_dir: Path | 
     for module in (config_module, models_module, yamlsrc):
         common.update(Path(module.__file__ or "").read_bytes())
     common.update(Path(config_path).read_bytes())
-    path = (cache_dir or cache_root()) / "models" / f"{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]}.json"
+    path = (cache_dir or default_cache_dir()) / "models" / f"{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]}.json"
     stored = _read(path)
     models: list[Model] = []
     entries: dict[str, Any] = {}

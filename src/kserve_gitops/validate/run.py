@@ -143,7 +143,7 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
     workers = _parallel_workers(jobs, options)
     if workers > 1:
         # Schema and policy checks hold the GIL: environments are checked in parallel processes instead.
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_one_policy_process) as pool:
             report.environments.extend(pool.map(_validate_environment, jobs))
     else:
         report.environments.extend(_validate_environment(job) for job in jobs)
@@ -161,6 +161,13 @@ def _parallel_workers(jobs: list, options: ValidateOptions) -> int:
     if sum(len(job[0]) for job in jobs) < threshold:
         return 1
     return min(len(jobs), os.cpu_count() or 1)
+
+
+def _one_policy_process() -> None:
+    """In a worker that checks one of several environments in parallel, the cores are taken: no forking."""
+    from .policy.forked import WORKERS_VARIABLE
+
+    os.environ[WORKERS_VARIABLE] = "1"
 
 
 def _validate_environment(job: tuple) -> EnvironmentResult:

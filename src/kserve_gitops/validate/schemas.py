@@ -21,6 +21,7 @@ from typing import Any, Iterable
 import jsonschema_rs
 import yaml
 
+from ..cachedir import cache_dir
 from ..errors import SchemaLoadError, UsageError
 from ..inputs.yamlsrc import KubeLoader
 
@@ -232,15 +233,6 @@ def load_crd_documents(path: Path, *, data: bytes | None = None) -> Iterable[tup
 
 
 _crd_file_cache: dict[tuple[str, bool], dict[tuple[str, str], dict[str, Any]]] = {}
-
-
-def cache_dir() -> Path:
-    """``$KSERVE_GITOPS_CACHE``, else ``$XDG_CACHE_HOME/kserve-gitops``, else ``~/.cache/kserve-gitops``."""
-    explicit = os.environ.get("KSERVE_GITOPS_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kserve-gitops"
 
 
 def file_digest(data: bytes) -> str:

@@ -9,16 +9,25 @@ rule of the selected packages, so engines never walk packages one by one.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import importlib.metadata
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import regorus
 import yaml
 
+from ...cachedir import cache_dir
 from ...errors import PolicyError
+
+if TYPE_CHECKING:
+    from .facts import RuleGraph
 
 # conftest's rule names: deny, violation, warn, optionally followed by _suffix (deny_no_latest).
 FAILURE_PREFIXES = ("deny", "violation")
@@ -70,6 +79,7 @@ class PolicyModule:
     rules: list[RuleInfo] = field(default_factory=list)
     # METADATA "scope: package" custom.kinds: the only kinds this module's rules can fire for
     kinds: frozenset[str] | None = None
+    nodes: list[Any] = field(default_factory=list, repr=False, compare=False)  # what each rule reads (facts.py)
 
     @property
     def is_test_file(self) -> bool:
@@ -82,6 +92,15 @@ class PolicyBundle:
 
     modules: list[PolicyModule]
     roots: list[Path] = field(default_factory=list)
+    _graph: Any = field(default=None, repr=False, compare=False)
+
+    def rule_graph(self) -> "RuleGraph":
+        """Which rule reads which (``facts.py``), analysed once per bundle, not once per engine or environment."""
+        if self._graph is None:
+            from .facts import RuleGraph
+
+            self._graph = RuleGraph((m.path, m.nodes) for m in self.modules)
+        return self._graph
 
     @property
     def packages(self) -> list[str]:
@@ -228,6 +247,35 @@ def load_bundle(roots: Iterable[Path]) -> PolicyBundle:
 
 
 def parse_module(path: str, text: str) -> PolicyModule:
+    """A module's package, rules, kinds and rule graph nodes; from the analysis cache when this text was seen.
+
+    Parsing (regorus' AST as JSON) is most of the cost of loading a bundle, so the result is cached on disk
+    by the file's path, content and the parser's version, as converted CRD schemas are.
+    """
+    from .facts import node_from_json
+
+    cache = _analysis_cache_file(path, text)
+    cached = _read_analysis(cache)
+    if cached is not None:
+        try:
+            return PolicyModule(
+                path=path,
+                text=text,
+                package=cached["package"],
+                rules=[RuleInfo(**r) for r in cached["rules"]],
+                kinds=frozenset(cached["kinds"]) if cached["kinds"] is not None else None,
+                nodes=[node_from_json(n) for n in cached["nodes"]],
+            )
+        except (KeyError, TypeError):
+            pass  # an unreadable entry is analysed again: a cache never decides a verdict
+    module = _analyse(path, text)
+    _write_analysis(cache, module)
+    return module
+
+
+def _analyse(path: str, text: str) -> PolicyModule:
+    from .facts import analyse_module
+
     engine = regorus.Engine()
     try:
         engine.add_policy(path, text)
@@ -264,7 +312,51 @@ def parse_module(path: str, text: str) -> PolicyModule:
         declared = (package_meta.get("custom") or {}).get("kinds")
         if isinstance(declared, list) and all(isinstance(k, str) for k in declared):
             kinds = frozenset(declared)
-    return PolicyModule(path=path, text=text, package=package, rules=rules, kinds=kinds)
+    nodes = analyse_module(path, text, ast)
+    return PolicyModule(path=path, text=text, package=package, rules=rules, kinds=kinds, nodes=nodes)
+
+
+ANALYSIS_VERSION = 1  # bump when what parse_module records changes
+
+
+def _analysis_cache_file(path: str, text: str) -> Path:
+    key = hashlib.sha256(json.dumps([ANALYSIS_VERSION, _regorus_version(), path, text]).encode("utf-8")).hexdigest()
+    return cache_dir() / "policy-analysis" / f"{key}.json"
+
+
+def _regorus_version() -> str:
+    try:
+        return importlib.metadata.version("gordon-to-regorus")
+    except importlib.metadata.PackageNotFoundError:
+        return getattr(regorus, "__version__", "unknown")
+
+
+def _read_analysis(cache: Path) -> dict[str, Any] | None:
+    try:
+        with open(cache, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _write_analysis(cache: Path, module: PolicyModule) -> None:
+    from .facts import node_to_json
+
+    data = {
+        "package": module.package,
+        "rules": [dataclasses.asdict(r) for r in module.rules],
+        "kinds": sorted(module.kinds) if module.kinds is not None else None,
+        "nodes": [node_to_json(n) for n in module.nodes],
+    }
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".tmp-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, separators=(",", ":"))
+        os.replace(tmp, cache)  # atomic: a concurrent reader sees no entry or the whole entry
+    except OSError:
+        pass  # a read-only home must not stop validation
 
 
 def _ref_text(node: dict[str, Any]) -> str:

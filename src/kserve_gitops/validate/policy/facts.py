@@ -16,6 +16,7 @@ before: per object, when an object needs it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -35,6 +36,14 @@ class _RuleNode:
     reads_input: bool = False
     unsafe: bool = False  # with modifiers, dynamic data refs, non-deterministic built-ins
     refs: set[str] = field(default_factory=set)  # dotted data.* paths read
+
+
+def node_to_json(node: _RuleNode) -> dict[str, Any]:
+    return {**dataclasses.asdict(node), "refs": sorted(node.refs)}
+
+
+def node_from_json(data: dict[str, Any]) -> _RuleNode:
+    return _RuleNode(**{**data, "refs": set(data["refs"])})
 
 
 def _text(source: bytes, span: dict[str, Any]) -> str:
@@ -86,11 +95,15 @@ def _walk_indexes(node: dict[str, Any], visit: Any) -> None:
         _walk(node, visit)
 
 
-def analyse_module(path: str, text: str) -> list[_RuleNode]:
-    """One node per rule definition of a module (several bodies of one rule give several nodes)."""
+def parse_ast(path: str, text: str) -> dict[str, Any]:
     engine = regorus.Engine()
     engine.add_policy(path, text)
-    ast = json.loads(engine.get_ast_as_json())[0]["ast"]
+    return json.loads(engine.get_ast_as_json())[0]["ast"]
+
+
+def analyse_module(path: str, text: str, ast: dict[str, Any] | None = None) -> list[_RuleNode]:
+    """One node per rule definition of a module (several bodies of one rule give several nodes)."""
+    ast = ast if ast is not None else parse_ast(path, text)
     source = text.encode("utf-8")
     package_head, package_fields, _ = _chain(ast["package"]["refr"])
     package = ".".join([package_head or ""] + package_fields)
@@ -175,12 +188,13 @@ class FactPlan:
 class RuleGraph:
     """Which rule reads which, over every module of a bundle: the facts to precompute and the modules to load."""
 
-    def __init__(self, modules: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, modules: Iterable[tuple[str, list[_RuleNode]]]) -> None:
+        """``modules``: (path, its nodes from ``analyse_module``)."""
         self.module_paths: list[str] = []
         nodes: list[_RuleNode] = []
-        for path, text in modules:
+        for path, module_nodes in modules:
             self.module_paths.append(path)
-            nodes.extend(analyse_module(path, text))
+            nodes.extend(module_nodes)
         self.by_path: dict[str, list[_RuleNode]] = {}
         for node in nodes:
             self.by_path.setdefault(node.path, []).append(node)
@@ -240,7 +254,7 @@ class RuleGraph:
 
 def plan_facts(modules: Iterable[tuple[str, str]], entry_points: list[str]) -> FactPlan:
     """Input-independent rules that input-dependent rules (or the entry points) read directly."""
-    return FactPlan(facts=RuleGraph(modules).facts(entry_points))
+    return FactPlan(facts=RuleGraph((path, analyse_module(path, text)) for path, text in modules).facts(entry_points))
 
 
 def _related_any(path: str, entry_points: Iterable[str]) -> bool:

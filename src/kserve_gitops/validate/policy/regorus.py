@@ -10,7 +10,8 @@ driver entry. What keeps the per-object cost down:
 - only the modules the selected rules can read are loaded (``RuleGraph.modules``): regorus' fixed cost per
   evaluation grows with the rules loaded, and ``_test.rego`` files alone doubled it;
 - rules that never read ``input`` (``facts.py``) are evaluated once per environment and handed to every
-  object's evaluation with ``with``, so cross-object facts cost once per environment, not per object.
+  object's evaluation with ``with``, so cross-object facts cost once per environment, not per object;
+- a large batch is split over the machine's cores in forked processes (``forked.py``).
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ import regorus as _regorus
 from ...errors import PolicyError
 from .bundle import DRIVER_PACKAGE, PolicyBundle, RuleInfo, policy_error_from_regorus, routed_driver_source
 from .engine import PolicyEngine, TestOutcome
-from .facts import RuleGraph
+from .forked import default_workers, map_chunks
 
 DRIVER_FILE = "<kserve-gitops driver>"
 FACTS_FILE = "<kserve-gitops environment facts>"
 FACTS_PACKAGE = "kserve_gitops_facts"  # data.kserve_gitops_facts: precomputed values; the package: the entry rules
 # Passing a value with ``with`` costs about as much as a small rule: only facts slower than this are passed.
 PRECOMPUTE_ABOVE_SECONDS = 0.0002
+# Forking a worker costs a few milliseconds: below this many objects to evaluate, one process is faster.
+FORK_MIN_OBJECTS = 64
 _PLAIN_REF = re.compile(r"^data(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
 
@@ -46,7 +49,7 @@ class RegorusEngine(PolicyEngine):
         self.groups: list[tuple[RuleInfo, ...]] = sorted(set(routes.values()) | {other}, key=lambda g: [r.ref for r in g])
         self._group_of_kind = {kind: self.groups.index(group) for kind, group in routes.items()}
         self._other_group = self.groups.index(other)
-        graph = RuleGraph((m.path, m.text) for m in bundle.modules)
+        graph = bundle.rule_graph()
         entry_points = [r.ref for r in rules]
         self.loaded_modules = graph.modules(entry_points)
         wanted = set(self.loaded_modules)
@@ -67,6 +70,7 @@ class RegorusEngine(PolicyEngine):
         self.precomputed: list[str] = []
         self._data_json = "{}"
         self._tests: Any = None
+        self.workers = default_workers()  # processes per batch (forked.py)
         # Compile now: regorus reports semantic errors (unsafe vars, unknown functions) at first evaluation.
         # Rules that apply to every kind see the empty input, as any object would; kind-routed ones are
         # checked at their first object of that kind.
@@ -142,20 +146,25 @@ class RegorusEngine(PolicyEngine):
         return self._group_of_kind.get(kind, self._other_group) if isinstance(kind, str) else self._other_group
 
     def _eval(self, entry: str, obj: Any, *, context: str) -> Any:
+        return json.loads(self._eval_json(entry, obj, context=context))
+
+    def _eval_json(self, entry: str, obj: Any, *, context: str) -> str:
         try:
             self._engine.set_input_json(json.dumps(obj))
-            return json.loads(self._engine.eval_rule_as_json(entry))
+            return self._engine.eval_rule_as_json(entry)
         except RuntimeError as exc:
             raise policy_error_from_regorus(exc, context=context) from None
 
     def evaluate_raw(self, inputs: list[Any]) -> list[list[dict[str, Any]]]:
-        out = []
-        for obj in inputs:
-            group = self._group(obj)
-            if not self.groups[group]:
-                out.append([])  # no selected rule applies to this kind
-                continue
-            out.append(self._eval(self._entries[group], obj, context=f"evaluating {_describe(obj)}"))
+        out: list[list[dict[str, Any]]] = [[] for _ in inputs]  # [] where no selected rule applies to the kind
+        work = [(i, group) for i, group in enumerate(map(self._group, inputs)) if self.groups[group]]
+
+        def evaluate(chunk: Any) -> list[str]:
+            return [self._eval_json(self._entries[group], inputs[i], context=f"evaluating {_describe(inputs[i])}") for i, group in chunk]
+
+        workers = self.workers if len(work) >= FORK_MIN_OBJECTS else 1
+        for (i, _), text in zip(work, map_chunks(evaluate, work, workers)):
+            out[i] = json.loads(text)
         return out
 
     def _test_engine(self) -> Any:
