@@ -33,11 +33,19 @@ denies(np, "Egress") if {
 	count(object.get(np.spec, "egress", [])) == 0
 }
 
-default_deny(ns, direction) if {
-	some np in network_policies(ns)
-	selects_all_pods(np)
-	denies(np, direction)
+# Per namespace, the directions some default-deny NetworkPolicy covers. It does not read input, so
+# kserve-gitops evaluates it once per environment rather than once per object.
+default_deny_directions[ns] := directions if {
+	some ns in object.keys(data.kserve.lib.inventory.namespace)
+	directions := [direction |
+		some direction in ["Ingress", "Egress"]
+		some np in network_policies(ns)
+		selects_all_pods(np)
+		denies(np, direction)
+	]
 }
+
+default_deny(ns, direction) if direction in default_deny_directions[ns]
 
 # METADATA
 # title: Default-deny NetworkPolicy in model namespaces
@@ -54,13 +62,20 @@ deny contains lib.finding("namespace-default-deny", msg, ["metadata", "namespace
 
 mesh_root_namespace := object.get(data.kserve.lib.params, ["istio", "rootNamespace"], "istio-system")
 
-strict_peer_authentication(ns) if {
-	some n in {ns, mesh_root_namespace}
-	some api, kinds in object.get(data.kserve.lib.inventory.namespace, n, {})
+# Namespaces with a namespace-wide STRICT PeerAuthentication (an object, not a set: kserve-gitops passes
+# this environment fact to every object's evaluation, and a set would be rebuilt each time).
+strict_mtls[n] := true if {
+	some n, by_api in data.kserve.lib.inventory.namespace
+	some api, kinds in by_api
 	startswith(api, "security.istio.io/")
 	some pa in object.get(kinds, "PeerAuthentication", {})
 	count(object.get(pa.spec, ["selector", "matchLabels"], {})) == 0
 	pa.spec.mtls.mode == "STRICT"
+}
+
+strict_peer_authentication(ns) if {
+	some n in {ns, mesh_root_namespace}
+	strict_mtls[n]
 }
 
 # METADATA

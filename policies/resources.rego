@@ -22,7 +22,8 @@ deny contains lib.finding("resources-required", msg, array.concat(c.path, ["reso
 	lib.is_isvc(input)
 	some c in data.kserve.lib.input_containers
 	some [kind, resource] in required
-	not c.container.resources[kind][resource]
+	# (object.get, not resources[kind][resource]: regorus resolves two variable indexes ten times slower)
+	not object.get(c.container, ["resources", kind, resource], false)
 	msg := sprintf("%s: %s sets no %s.%s", [lib.describe(input), concat(".", [sprintf("%v", [p]) | some p in c.path]), kind, resource])
 }
 

@@ -31,8 +31,12 @@ from .forked import default_workers, map_chunks
 DRIVER_FILE = "<kserve-gitops driver>"
 FACTS_FILE = "<kserve-gitops environment facts>"
 FACTS_PACKAGE = "kserve_gitops_facts"  # data.kserve_gitops_facts: precomputed values; the package: the entry rules
-# Passing a value with ``with`` costs about as much as a small rule: only facts slower than this are passed.
-PRECOMPUTE_ABOVE_SECONDS = 0.0002
+# Passing a value with ``with`` costs well under a microsecond, but a top-level set travels as an array and
+# is rebuilt per evaluation (about a microsecond per member). A fact is passed when evaluating it costs more
+# than this (beyond an empty query's cost) plus the rebuild: values that are merely a data document, such as
+# the inventory itself, cost nothing to evaluate and would only be copied.
+PRECOMPUTE_ABOVE_SECONDS = 0.00002
+SET_MEMBER_SECONDS = 0.000001
 # Forking a worker costs a few milliseconds: below this many objects to evaluate, one process is faster.
 FORK_MIN_OBJECTS = 64
 _PLAIN_REF = re.compile(r"^data(\.[A-Za-z_][A-Za-z0-9_]*)+$")
@@ -96,12 +100,13 @@ class RegorusEngine(PolicyEngine):
         values: dict[str, Any] = {}
         modifiers: dict[str, str] = {}
         engine.set_input_json("{}")
+        # what any query costs here (the first one after new data also pays regorus' preparation)
+        baseline = min(_timed(engine, "_fact := true; false") for _ in range(3))
         for index, rule in enumerate(self.fact_rules):
             try:
                 # time the evaluation alone (no value out): a cheap fact is cheaper to recompute than to pass
-                started = time.perf_counter()
-                engine.eval_query_as_json(f"_fact := {rule}; false")
-                if time.perf_counter() - started < PRECOMPUTE_ABOVE_SECONDS:
+                cost = _timed(engine, f"_fact := {rule}; false") - baseline
+                if cost < PRECOMPUTE_ABOVE_SECONDS:
                     continue
                 raw = json.loads(engine.eval_query_as_json(f"x := {rule}; top := is_set(x); s := [p | [p, v] := walk(x); count(p) > 0; is_set(v)]"))
             except RuntimeError:
@@ -116,9 +121,11 @@ class RegorusEngine(PolicyEngine):
                 continue  # JSON cannot carry them: evaluate per object
             if not top_set:
                 modifiers[rule] = f"with {rule} as data.{FACTS_PACKAGE}.{key}"
-            else:
+            elif cost > PRECOMPUTE_ABOVE_SECONDS + SET_MEMBER_SECONDS * len(value):
                 # JSON has no sets: a top-level set travels as an array and is rebuilt
                 modifiers[rule] = f"with {rule} as {{v | some v in data.{FACTS_PACKAGE}.{key}}}"
+            else:
+                continue
             values[key] = value
             self.precomputed.append(rule)
         if not modifiers:
@@ -189,6 +196,12 @@ class RegorusEngine(PolicyEngine):
             err = policy_error_from_regorus(exc)
             return TestOutcome(rule.package, rule.name, rule.path, rule.line, passed=False, error=str(err))
         return TestOutcome(rule.package, rule.name, rule.path, rule.line, passed=value is True)
+
+
+def _timed(engine: Any, query: str) -> float:
+    started = time.perf_counter()
+    engine.eval_query_as_json(query)
+    return time.perf_counter() - started
 
 
 def _describe(obj: Any) -> str:
