@@ -10,11 +10,13 @@ import rego.v1
 
 import data.kserve.lib
 
-images contains [path, image] if {
+# [path, image, its parts] of every image of the input, each parsed once for all the rules below.
+images contains [path, image, parts] if {
 	some c in data.kserve.lib.input_containers
 	image := c.container.image
 	is_string(image)
 	path := array.concat(c.path, ["image"])
+	parts := lib.image_parts(image)
 }
 
 # METADATA
@@ -24,8 +26,7 @@ images contains [path, image] if {
 #   id: image-tag
 #   severity: error
 deny contains lib.finding("image-tag", msg, path) if {
-	some [path, image] in images
-	parts := lib.image_parts(image)
+	some [path, image, parts] in images
 	parts.digest == ""
 	parts.tag in {"", "latest"}
 	msg := sprintf("%s: image %q has no fixed tag (untagged or :latest)", [lib.describe(input), image])
@@ -41,9 +42,8 @@ allowed_registries := object.get(data.kserve.lib.params, ["images", "allowedRegi
 #   severity: error
 deny contains lib.finding("image-registry", msg, path) if {
 	count(allowed_registries) > 0
-	some [path, image] in images
-	repository := lib.image_parts(image).repository
-	not from_allowed(repository)
+	some [path, image, parts] in images
+	not from_allowed(parts.repository)
 	msg := sprintf("%s: image %q is not from an allowed registry %v", [lib.describe(input), image, allowed_registries])
 }
 
@@ -60,7 +60,7 @@ from_allowed(repository) if {
 #   severity: error
 deny contains lib.finding("image-digest", msg, path) if {
 	object.get(data.kserve.lib.params, ["images", "requireDigests"], false) == true
-	some [path, image] in images
-	not startswith(lib.image_parts(image).digest, "sha256:")
+	some [path, image, parts] in images
+	not startswith(parts.digest, "sha256:")
 	msg := sprintf("%s: image %q is not pinned by digest (this environment requires @sha256:...)", [lib.describe(input), image])
 }

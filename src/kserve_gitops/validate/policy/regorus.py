@@ -37,6 +37,10 @@ FACTS_PACKAGE = "kserve_gitops_facts"  # data.kserve_gitops_facts: precomputed v
 # the inventory itself, cost nothing to evaluate and would only be copied.
 PRECOMPUTE_ABOVE_SECONDS = 0.00002
 SET_MEMBER_SECONDS = 0.000001
+# ... and only when it saves more than passing costs: fetching each value (a query and JSON), and regorus
+# preparing the engine again once facts are added. The saving is a fact's cost times the environment's objects.
+FACT_OVERHEAD_SECONDS = 0.0003
+PREPARE_OVERHEAD_SECONDS = 0.002
 # Forking a worker costs a few milliseconds: below this many objects to evaluate, one process is faster.
 FORK_MIN_OBJECTS = 64
 _PLAIN_REF = re.compile(r"^data(\.[A-Za-z_][A-Za-z0-9_]*)+$")
@@ -93,24 +97,37 @@ class RegorusEngine(PolicyEngine):
         self._entries = list(self._driver_entries)
         self.precomputed = []
         if self.fact_rules and not self.combine:
-            self._precompute_facts(engine)
+            self._precompute_facts(engine, _count_objects(data))
+        # regorus prepares every loaded module again after new data or policies (about a millisecond for this
+        # library): do it here, as part of loading the environment, rather than in the first object's evaluation
+        engine.set_input_json("{}")
+        engine.eval_query_as_json("_prepared := true")
 
-    def _precompute_facts(self, engine: Any) -> None:
+    def _precompute_facts(self, engine: Any, objects: int) -> None:
         """Evaluate the input-independent rules once and pass them to every object's evaluation."""
         values: dict[str, Any] = {}
         modifiers: dict[str, str] = {}
         engine.set_input_json("{}")
         # what any query costs here (the first one after new data also pays regorus' preparation)
         baseline = min(_timed(engine, "_fact := true; false") for _ in range(3))
-        for index, rule in enumerate(self.fact_rules):
+        costs: dict[str, float] = {}
+        for rule in self.fact_rules:
             try:
                 # time the evaluation alone (no value out): a cheap fact is cheaper to recompute than to pass
-                cost = _timed(engine, f"_fact := {rule}; false") - baseline
-                if cost < PRECOMPUTE_ABOVE_SECONDS:
-                    continue
-                raw = json.loads(engine.eval_query_as_json(f"x := {rule}; top := is_set(x); s := [p | [p, v] := walk(x); count(p) > 0; is_set(v)]"))
+                costs[rule] = _timed(engine, f"_fact := {rule}; false") - baseline
             except RuntimeError:
                 continue  # it fails where an object needs it, exactly as without precomputing
+        worth = [r for r in self.fact_rules if r in costs and costs[r] > PRECOMPUTE_ABOVE_SECONDS and costs[r] * objects > FACT_OVERHEAD_SECONDS]
+        if sum(costs[r] * objects for r in worth) < PREPARE_OVERHEAD_SECONDS:
+            return  # a small environment: recomputing is cheaper than preparing the engine again
+        for index, rule in enumerate(self.fact_rules):
+            if rule not in worth:
+                continue
+            cost = costs[rule]
+            try:
+                raw = json.loads(engine.eval_query_as_json(f"x := {rule}; top := is_set(x); s := [p | [p, v] := walk(x); count(p) > 0; is_set(v)]"))
+            except RuntimeError:
+                continue
             results = raw.get("result") or []
             if len(results) != 1:
                 continue  # undefined: nothing to pass
@@ -196,6 +213,15 @@ class RegorusEngine(PolicyEngine):
             err = policy_error_from_regorus(exc)
             return TestOutcome(rule.package, rule.name, rule.path, rule.line, passed=False, error=str(err))
         return TestOutcome(rule.package, rule.name, rule.path, rule.line, passed=value is True)
+
+
+def _count_objects(data: dict[str, Any]) -> int:
+    """The objects of ``data.inventory``: how many evaluations a precomputed fact would serve."""
+    inventory = data.get("inventory") if isinstance(data, dict) else None
+    if not isinstance(inventory, dict):
+        return 1
+    trees = [t for t in (inventory.get("namespace") or {}).values() if isinstance(t, dict)] + [inventory.get("cluster") or {}]
+    return max(1, sum(len(names) for tree in trees for kinds in tree.values() if isinstance(kinds, dict) for names in kinds.values() if isinstance(names, dict)))
 
 
 def _timed(engine: Any, query: str) -> float:
