@@ -38,6 +38,7 @@ regen: setup
 bench: setup
 	$(BIN)/python -m benchmarks.bench_fleet --models 100 1000 --repeat 3
 	$(BIN)/python -m benchmarks.bench_schema
+	$(BIN)/python -m benchmarks.bench_policy
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache
