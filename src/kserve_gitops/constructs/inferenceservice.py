@@ -20,7 +20,7 @@ KIND = "InferenceService"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "kserve-gitops"}
 MODEL_LABEL = "kserve-gitops.io/model"
 # Annotations that instruct kserve-gitops and mean nothing to the cluster.
-TOOL_ANNOTATIONS = ("kserve-gitops.io/environments", "kserve-gitops.io/namespace")
+TOOL_ANNOTATIONS = ("kserve-gitops.io/environments", "kserve-gitops.io/namespace", "kserve-gitops.io/local-model-cache")
 
 
 class InferenceService(Construct):

@@ -2,6 +2,10 @@
 one or more ``LocalModelNodeGroup``s, so predictors whose ``storageUri`` equals ``sourceModelUri`` start from
 the node's disk instead of the bucket.
 
+In the YAML path a model asks for a cache with the annotation ``kserve-gitops.io/local-model-cache: <size>``
+and an environment caches it when ``kserve-gitops.yaml`` lists ``localModelCache.nodeGroups`` for it
+(``synth`` writes ``charts/modelcaches/<env>/``); in the construct path, ``LocalModelCache`` below.
+
 The CRD does not exist in every KServe release: whether an environment may use it is read from the CRDs
 of its KServe version (``kserve/<version>/`` in the CRD folders, ``kserve/*.yaml`` for main), never
 guessed from a version number. ``validate`` reports a cache in an environment without the CRD (KSV011).
@@ -16,7 +20,12 @@ from typing import Any, Iterable
 from constructs import Construct
 
 from ..errors import SynthError
+from ..inputs.config import Environment
+from ..inputs.models import CACHE_ANNOTATION, Model
+from ..inputs.yamlsrc import positions_for
+from ..synth.merge import dig
 from .kustomize import api_object
+from .models import effective_manifest
 
 API_VERSION = "serving.kserve.io/v1alpha1"
 KIND = "LocalModelCache"
@@ -70,6 +79,29 @@ class LocalModelCache(Construct):
             )
         self.manifest = local_model_cache_manifest(props)
         api_object(self, self.manifest, id="Resource")
+
+
+def cache_props_for(model: Model, env: Environment) -> LocalModelCacheProps | None:
+    """The cache a model asks for with ``kserve-gitops.io/local-model-cache: <size>`` in ``env``, if ``env``
+    lists node groups to cache on (``localModelCache.nodeGroups``); the source is the predictor's storageUri
+    as it renders there, so the InferenceService and its cache always name the same model."""
+    annotations = (model.base.get("metadata") or {}).get("annotations") or {}
+    size = annotations.get(CACHE_ANNOTATION)
+    if size is None or not env.model_cache_node_groups or env.name not in model.environments:
+        return None
+    predictor = dig(effective_manifest(model, env), "spec", "predictor") or {}
+    uri = dig(predictor, "model", "storageUri") or predictor.get("storageUri")
+    if not isinstance(uri, str) or not uri:
+        line, col, _ = positions_for(model.base_path).locate(0, ["metadata", "annotations", CACHE_ANNOTATION])
+        raise SynthError(
+            f"model {model.name} asks for a local model cache but its predictor has no storageUri in {env.name}",
+            path=model.base_path,
+            line=line,
+            column=col,
+            field=f"metadata.annotations.{CACHE_ANNOTATION}",
+            hint="a cache pre-downloads spec.predictor.model.storageUri; custom containers cannot be cached",
+        )
+    return LocalModelCacheProps(name=model.name, source_model_uri=uri, model_size=size, node_groups=env.model_cache_node_groups)
 
 
 def has_local_model_cache(crd_files: Iterable[Path]) -> bool:

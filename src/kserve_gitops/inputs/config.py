@@ -55,6 +55,8 @@ class Environment:
     jwt: dict[str, str] | None = None
     automated_sync: bool = True
     argocd_project: str = ""
+    # LocalModelNodeGroups that models annotated kserve-gitops.io/local-model-cache are cached on
+    model_cache_node_groups: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -236,5 +238,6 @@ def _environment(name: str, env: dict[str, Any]) -> Environment:
         jwt=(env.get("auth") or {}).get("jwt"),
         automated_sync=bool(argocd.get("automatedSync", True)),
         argocd_project=argocd.get("project", ""),
+        model_cache_node_groups=tuple((env.get("localModelCache") or {}).get("nodeGroups") or ()),
         raw=env,
     )

@@ -14,6 +14,9 @@ from .yamlsrc import load_one, positions_for
 MODELS_DIR = "models"
 BASE_FILE = "inferenceservice.yaml"
 ENVIRONMENTS_ANNOTATION = "kserve-gitops.io/environments"
+# The model's size ("2Gi"): cache it on the environment's LocalModelNodeGroups (constructs/modelcache.py).
+CACHE_ANNOTATION = "kserve-gitops.io/local-model-cache"
+_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E)?$")
 ISVC_API_VERSION = "serving.kserve.io/v1beta1"
 ISVC_KIND = "InferenceService"
 # KServe derives Service and route names from the model name, so it must be a DNS-1035 label, short
@@ -169,6 +172,15 @@ def _check_base(base: Any, rel: str, name: str) -> None:
             hint="remove it; environments list their model namespaces in kserve-gitops.yaml",
         )
     _check_string_maps(meta, rel)
+    cache = (meta.get("annotations") or {}).get(CACHE_ANNOTATION)
+    if cache is not None and not _QUANTITY.match(cache):
+        _fail(
+            f"{cache!r} is not a model size",
+            rel,
+            ["metadata", "annotations", CACHE_ANNOTATION],
+            field=f"metadata.annotations.{CACHE_ANNOTATION}",
+            hint="the model's size on disk as a Kubernetes quantity, such as 2Gi; KServe reserves that much per node",
+        )
     spec = base.get("spec")
     if not isinstance(spec, dict) or not isinstance(spec.get("predictor"), dict):
         _fail("spec.predictor is required", rel, ["spec"], field="spec.predictor")
@@ -220,6 +232,14 @@ def _check_patch(patch: Any, rel: str, name: str) -> None:
             _fail(f"metadata.name must be {name!r} or left out", rel, ["metadata", "name"], field="metadata.name")
         if "namespace" in meta:
             _fail("namespace is set by kserve-gitops", rel, ["metadata", "namespace"], field="metadata.namespace")
+        if CACHE_ANNOTATION in (meta.get("annotations") or {}):
+            _fail(
+                "the local model cache is declared once, in the model's inferenceservice.yaml",
+                rel,
+                ["metadata", "annotations", CACHE_ANNOTATION],
+                field=f"metadata.annotations.{CACHE_ANNOTATION}",
+                hint="environments choose whether to cache with localModelCache.nodeGroups in kserve-gitops.yaml",
+            )
     if "spec" in patch and not isinstance(patch["spec"], dict):
         _fail("spec must be a mapping", rel, ["spec"], field="spec")
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..constructs.inferenceservice import InferenceService
-from ..constructs.kustomize import KustomizeBaseSet, KustomizeOverlay, KustomizeOverlaySet
+from ..constructs.kustomize import KustomizeBaseSet, KustomizeOverlay, KustomizeOverlaySet, construct_id
+from ..constructs.modelcache import LocalModelCache, cache_props_for
 from ..constructs.models import NAMESPACE_ANNOTATION, environment_patch, model_namespace
 from ..errors import SynthError
 from ..inputs.yamlsrc import positions_for
@@ -47,6 +48,21 @@ def models(ctx: SynthContext) -> None:
             for model in by_namespace[namespace]:
                 overlay.add_resource(patched.add_patch(environment_patch(model, env), base_dir=bases.dir_for(model.name)))
             ctx.include(env.name, overlay)
+
+
+@component("modelcaches")
+def model_caches(ctx: SynthContext) -> None:
+    """Per environment with ``localModelCache.nodeGroups``: a LocalModelCache for each model annotated
+    ``kserve-gitops.io/local-model-cache`` (``charts/modelcaches/<env>``; cluster-scoped, so outside the
+    namespaced model overlays)."""
+    for env in ctx.environments:
+        caches = [props for model in ctx.models if (props := cache_props_for(model, env)) is not None]
+        if not caches:
+            continue
+        base = ctx.base(f"modelcaches/{env.name}")
+        for props in caches:
+            LocalModelCache(base, construct_id(props.name), props=props, kserve_version=env.kserve_version)
+        ctx.include(env.name, base)
 
 
 from . import components_automation, components_observability, components_platform  # noqa: E402,F401
