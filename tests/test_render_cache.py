@@ -147,3 +147,21 @@ def test_models_cache_reloads_what_a_fresh_load_gives(example_repo: Path, cache_
     for _ in range(2):  # a broken model is an error every time, never a cached success
         with pytest.raises(ModelError):
             load_inputs_cached(Path("."))
+
+
+def test_a_large_environment_renders_in_chunks_with_the_same_result(example_repo: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    from kserve_gitops.render import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "CHUNK_UNITS", 2)  # the example's 7 models: 4 calls, as 3,000 models would be
+    calls: list[Path] = []
+    real_render = cache_module.render
+    monkeypatch.setattr(cache_module, "render", lambda directory, **kw: calls.append(Path(directory)) or real_render(directory, **kw))
+    models = len(list((OVERLAY / "models").iterdir()))
+    assert_same_as_fresh_render(cache_dir, mode="full", rendered_units=models)
+    assert len(calls) == 1 + -(-models // 2)  # the platform once, then the model folders two at a time
+    calls.clear()
+    for name in ("sklearn-iris", "pytorch-cifar10", "fraud-detector"):
+        edit(next(Path(f"charts/models/{name}").glob("inferenceservice-*.yaml")), f"name: {name}\n", f"name: {name}\n  annotations:\n    note: chunked\n")
+    cached = assert_same_as_fresh_render(cache_dir, mode="incremental", rendered_units=3)
+    assert len(calls) == 2 and cached.stream.count("note: chunked") == 3
+    assert_same_as_fresh_render(cache_dir, mode="hit", rendered_units=0)
