@@ -14,7 +14,7 @@ KINDS = ("sklearn", "xgboost", "pytorch-canary", "transformer", "gpu")
 VERSIONS = ("v0.20.0", "v0.20.0", "v0.14.1")
 
 
-def environment(name: str, index: int) -> dict:
+def environment(name: str, index: int, models: int = 0) -> dict:
     version = VERSIONS[index % len(VERSIONS)]
     raw = version == "v0.14.1"
     return {
@@ -30,7 +30,8 @@ def environment(name: str, index: int) -> dict:
             "defaultMaxReplicas": 4,
             "maxReplicas": 10,
             "maxResources": {"cpu": "16", "memory": "64Gi", "nvidia.com/gpu": 2},
-            "gpuBudget": 1000,
+            # every fifth model is a GPU model scaling to 4 replicas: a budget that fits the fleet
+            "gpuBudget": max(1000, models),
         },
     }
 
@@ -82,7 +83,7 @@ def generate(root: Path, models: int, environments: int = 3, *, seed: int = 1) -
         "kind": "Platform",
         "project": "bench",
         "repository": {"url": "https://git.example/bench.git"},
-        "environments": {name: environment(name, i) for i, name in enumerate(names)},
+        "environments": {name: environment(name, i, models) for i, name in enumerate(names)},
     }
     root.mkdir(parents=True, exist_ok=True)
     (root / "kserve-gitops.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
