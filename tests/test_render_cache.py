@@ -165,3 +165,16 @@ def test_a_large_environment_renders_in_chunks_with_the_same_result(example_repo
     cached = assert_same_as_fresh_render(cache_dir, mode="incremental", rendered_units=3)
     assert len(calls) == 2 and cached.stream.count("note: chunked") == 3
     assert_same_as_fresh_render(cache_dir, mode="hit", rendered_units=0)
+
+
+def test_no_cache_still_renders_a_large_environment_in_chunks(example_repo: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    from kserve_gitops.render import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "CHUNK_UNITS", 3)
+    calls: list[Path] = []
+    real_render = cache_module.render
+    monkeypatch.setattr(cache_module, "render", lambda directory, **kw: calls.append(Path(directory)) or real_render(directory, **kw))
+    rendered = render_environment(OVERLAY, cache_dir=cache_dir, use_cache=False)
+    assert rendered.stream == render(OVERLAY) and rendered.mode == "uncached"
+    assert len(calls) == 1 + -(-len(list((OVERLAY / "models").iterdir())) // 3)
+    assert not cache_dir.exists()  # nothing read or written

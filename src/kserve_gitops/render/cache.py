@@ -89,9 +89,12 @@ def render_environment(
     """Render ``overlays/<env>``: through the cache when allowed and understood, else one kustomize call."""
     renderer = renderer or find_renderer()
     if not use_cache or os.environ.get(NO_CACHE_ENV):
-        stream = render(overlay, renderer=renderer)
-        docs = split_stream(stream)
-        return RenderedEnvironment(docs=docs, data=[None] * len(docs), mode="uncached")
+        try:  # no cache read or written, but a large environment is still rendered in chunks
+            return _EnvironmentCache(overlay, renderer, cache_dir or default_cache_dir()).render_in_chunks()
+        except Doubt:
+            stream = render(overlay, renderer=renderer)
+            docs = split_stream(stream)
+            return RenderedEnvironment(docs=docs, data=[None] * len(docs), mode="uncached")
     cache = _EnvironmentCache(overlay, renderer, cache_dir or default_cache_dir())
     try:
         return cache.render()
@@ -312,6 +315,19 @@ class _EnvironmentCache:
             "units": {u.fingerprint: claimed.get(u.fingerprint, []) for u in units}, "parsed": self._parsed_seen,
         })  # fmt: skip
         return RenderedEnvironment(docs=docs, data=[e[2] for e in entries], mode="full", rendered_units=len(units))
+
+    def render_in_chunks(self) -> RenderedEnvironment:
+        """The environment in chunks without reading or writing the cache (``--no-cache``); Doubt when it
+        has too few model folders to gain from it."""
+        top, namespaces, units, _ = self._layout()
+        if len(units) <= CHUNK_UNITS:
+            raise Doubt("small enough for one kustomize call")
+        entries = self._render_rest(top)
+        for start in range(0, len(units), CHUNK_UNITS):
+            chunk = self._render_units(top, namespaces, units[start : start + CHUNK_UNITS])
+            for unit in units[start : start + CHUNK_UNITS]:
+                entries.extend(chunk[unit.fingerprint])
+        return self._assemble(entries, mode="uncached", rendered_units=len(units))
 
     def _full_in_chunks(self, top: dict, namespaces: dict[str, dict], units: list[_Unit], rest_fp: str) -> RenderedEnvironment:
         """A whole environment of many models: the platform objects in one kustomize call, the models in
