@@ -209,3 +209,24 @@ def test_module_analysis_is_cached_by_content_and_a_broken_entry_is_analysed_aga
     assert entries_graph.facts([r.ref for r in cached.conftest_rules(cached.rule_packages())]) == fresh.rule_graph().facts(
         [r.ref for r in fresh.conftest_rules(fresh.rule_packages())]
     )
+
+
+def test_validate_builds_the_embedded_engine_once_for_every_environment(example_repo: Path, monkeypatch: pytest.MonkeyPatch):
+    from kserve_gitops.validate.policy import check as check_module
+    from kserve_gitops.validate.run import ValidateOptions, validate_repo
+
+    def findings(report):
+        return {e.name: sorted((f.rule, f.message, f.path, f.line) for f in e.findings) for e in report.environments}
+
+    built: list[str] = []
+    real = check_module.make_engine
+    monkeypatch.setattr(check_module, "_embedded_engines", {})
+    monkeypatch.setattr(check_module, "make_engine", lambda name, *a, **kw: built.append(name) or real(name, *a, **kw))
+    reused = validate_repo(example_repo, ValidateOptions(schemas=False))
+    assert [e.name for e in reused.environments] == ["dev", "staging", "prod"]
+    assert built == ["regorus"]
+    # the same verdicts as a new engine per environment: set_data leaves nothing of one environment behind
+    monkeypatch.setattr(check_module, "_engine_for", lambda bundle, options: real("regorus", bundle, options.policy_namespaces))
+    fresh = validate_repo(example_repo, ValidateOptions(schemas=False))
+    assert findings(reused) == findings(fresh)
+    assert any(findings(reused).values())  # the repo's waived finding and warnings are there to compare

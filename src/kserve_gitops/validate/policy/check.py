@@ -7,13 +7,14 @@ stopped, even when evaluation fails.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import ContextManager, Iterable
 
 from ...results import Finding, LoadedObject
 from ..run import CheckContext, check
-from . import make_engine
+from . import PolicyEngine, make_engine
 from .bundle import PolicyBundle, load_bundle, policy_files
 from .evaluate import evaluate_objects, waivers_for
 
@@ -38,6 +39,21 @@ def bundle_for(dirs: list[Path]) -> PolicyBundle:
     return _cached_bundle((tuple(str(d) for d in dirs), stamp))
 
 
+_embedded_engines: dict[tuple, PolicyEngine] = {}
+
+
+def _engine_for(bundle: PolicyBundle, options) -> ContextManager[PolicyEngine]:
+    """The embedded engine is built once per bundle and reused for every environment (``set_data`` gives each
+    its own clone); an OPA server is started per environment and stopped after it."""
+    if options.policy_engine != "regorus" or options.opa_url:
+        return make_engine(options.policy_engine, bundle, options.policy_namespaces, opa_url=options.opa_url)
+    key = (id(bundle), tuple(options.policy_namespaces or ()))
+    engine = _embedded_engines.get(key)
+    if engine is None or engine.bundle is not bundle:
+        engine = _embedded_engines[key] = make_engine("regorus", bundle, options.policy_namespaces)
+    return nullcontext(engine)
+
+
 @check("policy")
 def policy_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     options = ctx.options
@@ -48,7 +64,7 @@ def policy_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Fin
         return []
     bundle = bundle_for(dirs)
     env = ctx.environment
-    with make_engine(options.policy_engine, bundle, options.policy_namespaces, opa_url=options.opa_url) as engine:
+    with _engine_for(bundle, options) as engine:
         return evaluate_objects(
             engine,
             objects,
