@@ -22,10 +22,9 @@ from constructs import Construct
 from ..errors import SynthError
 from ..inputs.config import Environment
 from ..inputs.models import CACHE_ANNOTATION, Model
-from ..inputs.yamlsrc import positions_for
 from ..synth.merge import dig
 from .kustomize import api_object
-from .models import effective_manifest
+from .models import annotation_error, effective_manifest
 
 API_VERSION = "serving.kserve.io/v1alpha1"
 KIND = "LocalModelCache"
@@ -92,13 +91,10 @@ def cache_props_for(model: Model, env: Environment) -> LocalModelCacheProps | No
     predictor = dig(effective_manifest(model, env), "spec", "predictor") or {}
     uri = dig(predictor, "model", "storageUri") or predictor.get("storageUri")
     if not isinstance(uri, str) or not uri:
-        line, col, _ = positions_for(model.base_path).locate(0, ["metadata", "annotations", CACHE_ANNOTATION])
-        raise SynthError(
+        raise annotation_error(
+            model,
+            CACHE_ANNOTATION,
             f"model {model.name} asks for a local model cache but its predictor has no storageUri in {env.name}",
-            path=model.base_path,
-            line=line,
-            column=col,
-            field=f"metadata.annotations.{CACHE_ANNOTATION}",
             hint="a cache pre-downloads spec.predictor.model.storageUri; custom containers cannot be cached",
         )
     return LocalModelCacheProps(name=model.name, source_model_uri=uri, model_size=size, node_groups=env.model_cache_node_groups)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import SynthError
 from ..inputs.config import Environment
 from ..inputs.models import ISVC_API_VERSION, ISVC_KIND, Model
+from ..inputs.yamlsrc import positions_for
 from ..synth.merge import dig, merge_patch
 
 DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
@@ -80,6 +82,12 @@ def _predictor_defaults(predictor: dict[str, Any], env: Environment) -> dict[str
     if env.default_resources and isinstance(model, dict) and not model.get("resources"):
         defaults["model"] = {"resources": env.default_resources}
     return defaults
+
+
+def annotation_error(model: Model, annotation: str, message: str, *, hint: str) -> SynthError:
+    """A synth-time problem with one of a model's kserve-gitops annotations, pointing at its line."""
+    line, col, _ = positions_for(model.base_path).locate(0, ["metadata", "annotations", annotation])
+    return SynthError(message, path=model.base_path, line=line, column=col, field=f"metadata.annotations.{annotation}", hint=hint)
 
 
 def model_namespace(model: Model, env: Environment) -> str:

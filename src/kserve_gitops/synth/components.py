@@ -8,9 +8,7 @@ from collections import defaultdict
 from ..constructs.inferenceservice import InferenceService
 from ..constructs.kustomize import KustomizeBaseSet, KustomizeOverlay, KustomizeOverlaySet, construct_id
 from ..constructs.modelcache import LocalModelCache, cache_props_for
-from ..constructs.models import NAMESPACE_ANNOTATION, environment_patch, model_namespace
-from ..errors import SynthError
-from ..inputs.yamlsrc import positions_for
+from ..constructs.models import NAMESPACE_ANNOTATION, annotation_error, environment_patch, model_namespace
 from .app import SynthContext, component
 
 
@@ -29,13 +27,10 @@ def models(ctx: SynthContext) -> None:
                 continue
             namespace = model_namespace(model, env)
             if namespace not in env.namespaces:
-                line, col, _ = positions_for(model.base_path).locate(0, ["metadata", "annotations", NAMESPACE_ANNOTATION])
-                raise SynthError(
+                raise annotation_error(
+                    model,
+                    NAMESPACE_ANNOTATION,
                     f"namespace {namespace!r} is not a model namespace of environment {env.name!r}",
-                    path=model.base_path,
-                    line=line,
-                    column=col,
-                    field=f"metadata.annotations.{NAMESPACE_ANNOTATION}",
                     hint=f"{env.name} has: {', '.join(env.namespaces)}",
                 )
             by_namespace[namespace].append(model)
