@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FIXTURES, GOLDEN, REPO, assert_golden, run_cli_process, tree_bytes
+from conftest import FIXTURES, GOLDEN, REPO, assert_golden, copy_example, run_cli_process, tree_bytes
 from kserve_gitops.inputs.config import load_config
 from kserve_gitops.inputs.models import load_models
 from kserve_gitops.synth.app import synth_repo, synthesize
@@ -162,3 +162,15 @@ def test_interrupted_swap_is_completed_on_next_run(example_repo: Path) -> None:
     output.recover(example_repo)
     assert tree_bytes(example_repo) == files
     assert not staged.exists() and not (example_repo / output.JOURNAL).exists()
+
+
+def test_a_namespace_annotation_outside_the_environment_points_at_its_line(tmp_path: Path):
+    repo = copy_example(tmp_path / "platform")
+    model = repo / "models" / "sklearn-iris" / "inferenceservice.yaml"
+    model.write_text(model.read_text().replace("  name: sklearn-iris\n", "  name: sklearn-iris\n  annotations:\n    kserve-gitops.io/namespace: elsewhere\n", 1))
+    before = {p.relative_to(repo): p.read_bytes() for p in (repo / "overlays").rglob("*") if p.is_file()}
+    proc = run_cli_process("synth", cwd=repo)
+    assert proc.returncode == 2
+    assert "models/sklearn-iris/inferenceservice.yaml:7:" in proc.stderr
+    assert "namespace 'elsewhere' is not a model namespace of environment 'dev'" in proc.stderr
+    assert {p.relative_to(repo): p.read_bytes() for p in (repo / "overlays").rglob("*") if p.is_file()} == before
