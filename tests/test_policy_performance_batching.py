@@ -230,3 +230,13 @@ def test_validate_builds_the_embedded_engine_once_for_every_environment(example_
     fresh = validate_repo(example_repo, ValidateOptions(schemas=False))
     assert findings(reused) == findings(fresh)
     assert any(findings(reused).values())  # the repo's waived finding and warnings are there to compare
+
+
+def test_a_kind_routed_policy_that_does_not_compile_fails_before_any_object(tmp_path: Path):
+    (tmp_path / "bad.rego").write_text(
+        "# METADATA\n# scope: package\n# custom:\n#   kinds: [ConfigMap]\npackage bad\n\nimport rego.v1\n\n"
+        "deny contains msg if {\n\tmsg := no_such_function(input)\n}\n"
+    )
+    with pytest.raises(PolicyError) as err:
+        make_engine("regorus", load_bundle([tmp_path]))  # no ConfigMap needed to find out
+    assert str(err.value.path).endswith("bad.rego") and err.value.line == 10

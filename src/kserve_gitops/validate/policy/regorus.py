@@ -79,10 +79,11 @@ class RegorusEngine(PolicyEngine):
         self._data_json = "{}"
         self._tests: Any = None
         self.workers = default_workers()  # processes per batch (forked.py)
-        # Compile now: regorus reports semantic errors (unsafe vars, unknown functions) at first evaluation.
-        # Rules that apply to every kind see the empty input, as any object would; kind-routed ones are
-        # checked at their first object of that kind.
-        self._eval(self._driver_entries[self._other_group], {}, context="compiling policies")
+        # Compile now: regorus reports semantic errors (unsafe vars, unknown functions) when it first evaluates
+        # a rule, so every group's rules see the empty input once, whatever kinds the environment has.
+        for index, group in enumerate(self.groups):
+            if group or index == self._other_group:
+                self._eval(self._driver_entries[index], {}, context="compiling policies")
 
     def set_data(self, data: dict[str, Any]) -> None:
         engine = self._base.clone()
