@@ -233,7 +233,7 @@ class _EnvironmentCache:
         units: list[_Unit] = []
         for entry in top.get("resources") or []:
             norm = os.path.normpath(entry)
-            if norm.startswith("namespaces" + os.sep) and norm.count(os.sep) == 1:
+            if _is_namespace_entry(norm):
                 _, ns_data = self._kustomization(self.overlay / norm, _NAMESPACE_KEYS)
                 namespaces[norm] = ns_data
                 ns_settings = json.dumps({k: v for k, v in ns_data.items() if k != "resources"}, sort_keys=True, default=str)
@@ -289,9 +289,7 @@ class _EnvironmentCache:
         cached: dict[str, list] = pack["units"]
         changed = [u for u in units if u.fingerprint not in cached]
         entries: list[list] = list(pack["rest_docs"])
-        fresh: dict[str, list] = {}
-        for start in range(0, len(changed), CHUNK_UNITS):
-            fresh.update(self._render_units(top, namespaces, changed[start : start + CHUNK_UNITS]))
+        fresh = self._render_units(top, namespaces, changed) if changed else {}
         for unit in units:
             entries.extend(fresh.get(unit.fingerprint) or cached[unit.fingerprint])
         result = self._assemble(entries, mode="incremental" if changed else "hit", rendered_units=len(changed))
@@ -322,25 +320,14 @@ class _EnvironmentCache:
         top, namespaces, units, _ = self._layout()
         if len(units) <= CHUNK_UNITS:
             raise Doubt("small enough for one kustomize call")
-        entries = self._render_rest(top)
-        for start in range(0, len(units), CHUNK_UNITS):
-            chunk = self._render_units(top, namespaces, units[start : start + CHUNK_UNITS])
-            for unit in units[start : start + CHUNK_UNITS]:
-                entries.extend(chunk[unit.fingerprint])
-        return self._assemble(entries, mode="uncached", rendered_units=len(units))
+        rest_docs, fresh = self._render_rest(top), self._render_units(top, namespaces, units)
+        return self._assemble(rest_docs + [e for u in units for e in fresh[u.fingerprint]], mode="uncached", rendered_units=len(units))
 
     def _full_in_chunks(self, top: dict, namespaces: dict[str, dict], units: list[_Unit], rest_fp: str) -> RenderedEnvironment:
-        """A whole environment of many models: the platform objects in one kustomize call, the models in
-        calls of at most ``CHUNK_UNITS`` folders (one call's cost grows faster than its size), assembled in
-        kustomize's order as an incremental render is."""
-        entries = self._render_rest(top)
-        fresh: dict[str, list] = {}
-        for start in range(0, len(units), CHUNK_UNITS):
-            fresh.update(self._render_units(top, namespaces, units[start : start + CHUNK_UNITS]))
-        rest_docs = list(entries)
-        for unit in units:
-            entries.extend(fresh[unit.fingerprint])
-        result = self._assemble(entries, mode="full", rendered_units=len(units))
+        """A whole environment of many models: the platform objects in one kustomize call, the model folders
+        in chunks (``_render_units``), assembled in kustomize's order as an incremental render is, and cached."""
+        rest_docs, fresh = self._render_rest(top), self._render_units(top, namespaces, units)
+        result = self._assemble(rest_docs + [e for u in units for e in fresh[u.fingerprint]], mode="full", rendered_units=len(units))
         self._store_pack({
             "format": CACHE_FORMAT, "rest": rest_fp, "order_ok": True, "rest_docs": rest_docs,
             "units": fresh, "parsed": self._parsed_seen,
@@ -355,7 +342,7 @@ class _EnvironmentCache:
             top_copy["resources"] = [
                 os.path.relpath(self.root / entry, workdir)
                 for entry in top.get("resources") or []
-                if not (os.path.normpath(entry).startswith("namespaces" + os.sep) and os.path.normpath(entry).count(os.sep) == 1)
+                if not _is_namespace_entry(entry)
             ]
             check_local_only(self.overlay)
             _write_yaml(workdir / "kustomization.yaml", top_copy)
@@ -396,7 +383,14 @@ class _EnvironmentCache:
                 raise Doubt("a model folder's rendered objects do not match its resource files")
         return claimed
 
-    def _render_units(self, top: dict, namespaces: dict[str, dict], changed: list[_Unit]) -> dict[str, list]:
+    def _render_units(self, top: dict, namespaces: dict[str, dict], units: list[_Unit]) -> dict[str, list]:
+        """Render ``units`` (the changed ones, or all), at most ``CHUNK_UNITS`` per kustomize call."""
+        fresh: dict[str, list] = {}
+        for start in range(0, len(units), CHUNK_UNITS):
+            fresh.update(self._render_chunk(top, namespaces, units[start : start + CHUNK_UNITS]))
+        return fresh
+
+    def _render_chunk(self, top: dict, namespaces: dict[str, dict], changed: list[_Unit]) -> dict[str, list]:
         """Render only ``changed`` through copies of their parents, with the real kustomize."""
         workdir = Path(tempfile.mkdtemp(prefix="kserve-gitops-render-"))
         try:
@@ -466,6 +460,12 @@ def _declared(path: Path) -> Iterable[tuple[str, str]]:
             raise Doubt(f"{path}: a document the cache cannot attribute")
         meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
         yield (str(doc.get("kind")), str(meta.get("name")))
+
+
+def _is_namespace_entry(entry: str) -> bool:
+    """``namespaces/<ns>``: a namespace kustomization listing model folders (the rest is platform)."""
+    norm = os.path.normpath(entry)
+    return norm.startswith("namespaces" + os.sep) and norm.count(os.sep) == 1
 
 
 def _write_yaml(path: Path, data: dict) -> None:
