@@ -274,12 +274,10 @@ def parse_module(path: str, text: str) -> PolicyModule:
 
 
 def _analyse(path: str, text: str) -> PolicyModule:
-    from .facts import analyse_module
+    from .facts import analyse_module, parse_ast
 
-    engine = regorus.Engine()
     try:
-        engine.add_policy(path, text)
-        ast = json.loads(engine.get_ast_as_json())[0]["ast"]
+        ast = parse_ast(path, text)
     except RuntimeError as exc:
         raise policy_error_from_regorus(exc, default_path=path) from None
     package = _ref_text(ast["package"]["refr"])
