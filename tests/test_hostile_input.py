@@ -323,3 +323,17 @@ def test_a_secret_in_a_model_is_flagged_and_never_echoed(example_repo: Path) -> 
         assert result.returncode == 1, result.stderr
         assert "AWS_SECRET_ACCESS_KEY" in result.stdout  # the finding names the variable
         assert secret not in result.stdout + result.stderr, output
+
+
+def test_transformer_lists_that_are_not_lists_are_schema_findings_not_a_crash(tmp_path: Path) -> None:
+    """Found by the property test: `env: 1` under a transformer container crashed the predictor-host check."""
+    manifest = tmp_path / "isvc.yaml"
+    manifest.write_text(
+        "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n  name: odd\n  namespace: models\n"
+        "spec:\n  predictor:\n    model:\n      modelFormat: {name: sklearn}\n      storageUri: s3://b/m\n"
+        "  transformer:\n    containers:\n    - name: kserve-container\n      image: ghcr.io/acme/t:1\n      env: 1\n      args: 5\n"
+    )
+    result = run_cli_process("validate", "--no-policy", "--kserve-version", "v0.20.0", str(manifest), cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert "isvc.yaml:15:" in result.stdout and "isvc.yaml:16:" in result.stdout  # env and args, each at its line

@@ -337,22 +337,27 @@ def _external_host(value: str) -> str | None:
     return host
 
 
+def _list(value: object) -> list:
+    """A list field as written, or nothing when it is not a list (the schema check reports that)."""
+    return value if isinstance(value, list) else []
+
+
 @check("KSV006-predictor-host")
 def predictor_host_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     for obj in _isvcs(objects):
         transformer = _spec(obj).get("transformer")
         if not isinstance(transformer, dict):
             continue
-        for c, container in enumerate(transformer.get("containers") or []):
+        for c, container in enumerate(_list(transformer.get("containers"))):
             if not isinstance(container, dict):
                 continue
             base = ["spec", "transformer", "containers", c]
-            for e, env in enumerate(container.get("env") or []):
+            for e, env in enumerate(_list(container.get("env"))):
                 if isinstance(env, dict) and env.get("name") == "PREDICTOR_HOST" and isinstance(env.get("value"), str):
                     host = _external_host(env["value"])
                     if host:
                         yield _predictor_host_finding(obj, [*base, "env", e, "value"], host)
-            args = [str(a) for a in container.get("args") or []]
+            args = [str(a) for a in _list(container.get("args"))]
             for a, arg in enumerate(args):
                 value = None
                 if arg.startswith("--predictor_host="):
