@@ -1,0 +1,208 @@
+package common
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	structuralpruning "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
+	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"k8s.io/apiextensions-apiserver/pkg/crdserverscheme"
+	"k8s.io/apiextensions-apiserver/pkg/registry/customresource"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/apiserver/pkg/endpoints/request"
+	"sigs.k8s.io/yaml"
+)
+
+// crdVersion is what the API server keeps for one served version of a CRD.
+type crdVersion struct {
+	crdName    string
+	namespaced bool
+	structural *structuralschema.Structural
+	cel        *cel.Validator
+	strategy   interface {
+		Validate(ctx context.Context, obj runtime.Object) field.ErrorList
+		ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList
+		WarningsOnCreate(ctx context.Context, obj runtime.Object) []string
+		WarningsOnUpdate(ctx context.Context, obj, old runtime.Object) []string
+		PrepareForCreate(ctx context.Context, obj runtime.Object)
+		PrepareForUpdate(ctx context.Context, obj, old runtime.Object)
+	}
+}
+
+// CRDs holds the served versions of the environment's CRDs by group, version and kind.
+type CRDs struct {
+	versions map[schema.GroupVersionKind]*crdVersion
+}
+
+// LoadCRDs reads CRD files (YAML, several documents each); documents that are not CRDs are ignored.
+func LoadCRDs(paths []string) (*CRDs, error) {
+	crds := &CRDs{versions: map[schema.GroupVersionKind]*crdVersion{}}
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+		for {
+			doc, err := reader.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			if err := crds.add(doc); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+		}
+	}
+	return crds, nil
+}
+
+func (c *CRDs) add(doc []byte) error {
+	var head struct {
+		Kind string `json:"kind"`
+	}
+	if err := yaml.Unmarshal(doc, &head); err != nil || head.Kind != "CustomResourceDefinition" {
+		return nil
+	}
+	v1crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := yaml.Unmarshal(doc, v1crd); err != nil {
+		return err
+	}
+	apiextensionsv1.SetObjectDefaults_CustomResourceDefinition(v1crd)
+	crd := &apiextensions.CustomResourceDefinition{}
+	if err := apiextensionsv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(v1crd, crd, nil); err != nil {
+		return err
+	}
+	namespaced := crd.Spec.Scope == apiextensions.NamespaceScoped
+	for _, version := range crd.Spec.Versions {
+		if !version.Served {
+			continue
+		}
+		validationSchema, err := apiextensions.GetSchemaForVersion(crd, version.Name)
+		if err != nil || validationSchema == nil || validationSchema.OpenAPIV3Schema == nil {
+			continue
+		}
+		structural, err := structuralschema.NewStructural(validationSchema.OpenAPIV3Schema)
+		if err != nil {
+			return fmt.Errorf("CRD %s %s: schema is not structural: %w", crd.Name, version.Name, err)
+		}
+		validator, _, err := apiservervalidation.NewSchemaValidator(validationSchema.OpenAPIV3Schema)
+		if err != nil {
+			return fmt.Errorf("CRD %s %s: %w", crd.Name, version.Name, err)
+		}
+		subresources, _ := apiextensions.GetSubresourcesForVersion(crd, version.Name)
+		var status *apiextensions.CustomResourceSubresourceStatus
+		var scale *apiextensions.CustomResourceSubresourceScale
+		if subresources != nil {
+			status, scale = subresources.Status, subresources.Scale
+		}
+		gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: version.Name, Kind: crd.Spec.Names.Kind}
+		strategy := customresource.NewStrategy(crdserverscheme.NewUnstructuredObjectTyper(), namespaced, gvk, validator, nil, structural, status, scale, nil)
+		celValidator := cel.NewValidator(structural, true, celconfig.PerCallLimit)
+		c.versions[gvk] = &crdVersion{crdName: crd.Name, namespaced: namespaced, structural: structural, cel: celValidator, strategy: strategy}
+	}
+	return nil
+}
+
+// Has tells whether a CRD of the set serves this kind.
+func (c *CRDs) Has(obj map[string]interface{}) bool {
+	_, ok := c.versions[gvkOf(obj)]
+	return ok
+}
+
+// Decode does what the API server does when it reads a custom resource: unknown fields are pruned and
+// the schema's defaults applied. Objects of no known CRD are returned unchanged.
+func (c *CRDs) Decode(obj map[string]interface{}) map[string]interface{} {
+	v, ok := c.versions[gvkOf(obj)]
+	if !ok {
+		return obj
+	}
+	obj = runtime.DeepCopyJSON(obj)
+	structuralpruning.Prune(obj, v.structural, true)
+	structuraldefaulting.Default(obj, v.structural)
+	return obj
+}
+
+// Validate runs the registry strategy's validation (OpenAPI schema with formats, embedded metadata,
+// list-type invariants, CEL rules with the API server's cost budget) for CREATE, or UPDATE when old is given.
+func (c *CRDs) Validate(obj, old map[string]interface{}, operation string) []Finding {
+	v, ok := c.versions[gvkOf(obj)]
+	if !ok {
+		return nil
+	}
+	u := &unstructured.Unstructured{Object: runtime.DeepCopyJSON(obj)}
+	if v.namespaced && u.GetNamespace() == "" {
+		u.SetNamespace("default")
+	}
+	ctx := request.WithNamespace(context.Background(), u.GetNamespace())
+	var errs field.ErrorList
+	var warnings []string
+	if old != nil {
+		o := &unstructured.Unstructured{Object: runtime.DeepCopyJSON(old)}
+		if v.namespaced && o.GetNamespace() == "" {
+			o.SetNamespace(u.GetNamespace())
+		}
+		v.strategy.PrepareForUpdate(ctx, u, o)
+		errs = v.strategy.ValidateUpdate(ctx, u, o)
+		warnings = v.strategy.WarningsOnUpdate(ctx, u, o)
+	} else {
+		v.strategy.PrepareForCreate(ctx, u)
+		errs = v.strategy.Validate(ctx, u)
+		warnings = v.strategy.WarningsOnCreate(ctx, u)
+	}
+	celErrors := map[string]bool{}
+	if len(errs) > 0 && v.cel != nil {
+		// The strategy returns schema and CEL failures in one list; the CEL validator alone tells them apart.
+		var oldObject interface{}
+		if old != nil {
+			oldObject = old
+		}
+		celErrs, _ := v.cel.Validate(ctx, nil, v.structural, u.Object, oldObject, celconfig.RuntimeCELCostBudget)
+		for _, e := range celErrs {
+			celErrors[e.Error()] = true
+		}
+	}
+	var findings []Finding
+	for _, e := range errs {
+		stage := "schema"
+		if celErrors[e.Error()] {
+			stage = "cel"
+		}
+		findings = append(findings, Finding{
+			Stage:     stage,
+			Webhook:   v.crdName,
+			Severity:  "error",
+			Field:     e.Field,
+			Message:   e.ErrorBody(),
+			Operation: operation,
+		})
+	}
+	for _, w := range warnings {
+		findings = append(findings, Finding{Stage: "schema", Webhook: v.crdName, Severity: "warning", Message: w, Operation: operation})
+	}
+	return findings
+}
+
+func gvkOf(obj map[string]interface{}) schema.GroupVersionKind {
+	apiVersion, _ := obj["apiVersion"].(string)
+	kind, _ := obj["kind"].(string)
+	return schema.FromAPIVersionAndKind(apiVersion, kind)
+}
+

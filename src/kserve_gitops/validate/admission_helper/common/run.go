@@ -1,0 +1,121 @@
+package common
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"k8s.io/klog/v2"
+)
+
+// Options are the helper's flags: what the environment's cluster is configured with.
+type Options struct {
+	// DeploymentMode is the environment's KServe deployment mode (deploy.defaultDeploymentMode).
+	DeploymentMode string
+	// ConfigFile is an inferenceservice-config ConfigMap to use instead of the release's own.
+	ConfigFile string
+	CRDFiles   []string
+}
+
+// Webhooks is one KServe release's admission webhooks, bound to the environment's objects as cluster state.
+type Webhooks interface {
+	// Default runs the mutating webhooks that match obj and returns the mutated object; findings with
+	// severity "error" mean the webhook refused it.
+	Default(ctx context.Context, obj map[string]interface{}, operation string) (map[string]interface{}, []Finding)
+	// Validate runs the validating webhooks that match obj (old is nil on CREATE).
+	Validate(ctx context.Context, obj, old map[string]interface{}, operation string) []Finding
+}
+
+// NewWebhooks builds a release's webhooks from the options and every object of the environment.
+type NewWebhooks func(opts Options, cluster []map[string]interface{}) (Webhooks, error)
+
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// Main is the helper's whole life: flags, every input line, one answer per line, exit 0; exit 2 on bad input.
+func Main(release string, newWebhooks NewWebhooks) {
+	var opts Options
+	var crds stringList
+	fs := flag.NewFlagSet("kserve-admission", flag.ExitOnError)
+	fs.StringVar(&opts.DeploymentMode, "deployment-mode", "", "the environment's KServe deployment mode")
+	fs.StringVar(&opts.ConfigFile, "config", "", "an inferenceservice-config ConfigMap (YAML) instead of the release's own")
+	fs.Var(&crds, "crd", "a file of CRDs whose schemas and CEL rules apply (repeatable)")
+	version := fs.Bool("version", false, "print the KServe release this helper runs and exit")
+	_ = fs.Parse(os.Args[1:])
+	if *version {
+		fmt.Println(release)
+		return
+	}
+	opts.CRDFiles = crds
+	// KServe's webhooks log every call; the helper's stdout is the protocol and stderr is for failures.
+	klog.SetOutput(io.Discard)
+	klog.LogToStderr(false)
+	if err := run(opts, newWebhooks, os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "kserve-admission:", err)
+		os.Exit(2)
+	}
+}
+
+func run(opts Options, newWebhooks NewWebhooks, in io.Reader, out io.Writer) error {
+	requests, err := ReadRequests(in)
+	if err != nil {
+		return err
+	}
+	crds, err := LoadCRDs(opts.CRDFiles)
+	if err != nil {
+		return err
+	}
+	cluster := make([]map[string]interface{}, len(requests))
+	for i := range requests {
+		cluster[i] = requests[i].Object
+	}
+	webhooks, err := newWebhooks(opts, cluster)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	responses := make([]Response, len(requests))
+	for i, req := range requests {
+		responses[i] = Response{Index: i, Findings: Admit(ctx, crds, webhooks, req)}
+	}
+	return WriteResponses(out, responses)
+}
+
+// Admit runs one object through the API server's order for a write: decoding (pruning and schema
+// defaults), mutating webhooks, decoding again, schema and CEL validation, validating webhooks. Like the
+// API server, it stops at the first stage that refuses the object.
+func Admit(ctx context.Context, crds *CRDs, webhooks Webhooks, req Request) []Finding {
+	operation := "CREATE"
+	var old map[string]interface{}
+	if req.Old != nil {
+		operation = "UPDATE"
+		// The stored object went through the same defaulting when it was written.
+		old, _ = webhooks.Default(ctx, crds.Decode(req.Old), "CREATE")
+		old = crds.Decode(old)
+	}
+	obj, findings := webhooks.Default(ctx, crds.Decode(req.Object), operation)
+	if hasError(findings) {
+		return findings
+	}
+	obj = crds.Decode(obj)
+	schemaFindings := crds.Validate(obj, old, operation)
+	findings = append(findings, schemaFindings...)
+	if hasError(schemaFindings) {
+		return findings
+	}
+	return append(findings, webhooks.Validate(ctx, obj, old, operation)...)
+}
+
+func hasError(findings []Finding) bool {
+	for _, f := range findings {
+		if f.Severity == "error" {
+			return true
+		}
+	}
+	return false
+}
