@@ -1,0 +1,125 @@
+package common
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+	"sigs.k8s.io/yaml"
+)
+
+// The calls every KServe release's webhooks are made through; the release's main.go says which webhook
+// type serves which kind.
+
+// LoadConfigMap is the inferenceservice-config the webhooks read: the release's own (embedded at build
+// time) or --config, with the environment's deployment mode as deploy.defaultDeploymentMode.
+func LoadConfigMap(opts Options, releaseDefault []byte, namespace string) (*corev1.ConfigMap, error) {
+	data := releaseDefault
+	if opts.ConfigFile != "" {
+		var err error
+		if data, err = os.ReadFile(opts.ConfigFile); err != nil {
+			return nil, err
+		}
+	}
+	configMap := &corev1.ConfigMap{}
+	if err := yaml.Unmarshal(data, configMap); err != nil {
+		return nil, fmt.Errorf("inferenceservice-config: %w", err)
+	}
+	configMap.Namespace = namespace
+	if opts.DeploymentMode != "" {
+		deploy := map[string]interface{}{}
+		if raw := configMap.Data["deploy"]; raw != "" {
+			if err := yaml.Unmarshal([]byte(raw), &deploy); err != nil {
+				return nil, fmt.Errorf("inferenceservice-config deploy: %w", err)
+			}
+		}
+		deploy["defaultDeploymentMode"] = opts.DeploymentMode
+		raw, err := yaml.Marshal(deploy)
+		if err != nil {
+			return nil, err
+		}
+		jsonRaw, err := yaml.YAMLToJSON(raw)
+		if err != nil {
+			return nil, err
+		}
+		configMap.Data["deploy"] = string(jsonRaw)
+	}
+	return configMap, nil
+}
+
+// ClusterObjects converts the environment's KServe objects for a fake client: the cluster state the
+// webhooks list (other runtimes, LocalModelCaches, InferenceServices). Objects the converter refuses are
+// left out here and judged by their own request.
+func ClusterObjects(scheme *runtime.Scheme, cluster []map[string]interface{}) []client.Object {
+	var objects []client.Object
+	for _, obj := range cluster {
+		gvk := GVKOf(obj)
+		if gvk.Group != "serving.kserve.io" {
+			continue
+		}
+		typed, err := scheme.New(gvk)
+		if err != nil {
+			continue
+		}
+		if err := FromUnstructured(obj, typed); err != nil {
+			continue
+		}
+		if clientObj, ok := typed.(client.Object); ok {
+			objects = append(objects, clientObj)
+		}
+	}
+	return objects
+}
+
+// GVKOf reads an object's group, version and kind.
+func GVKOf(obj map[string]interface{}) schema.GroupVersionKind {
+	apiVersion, _ := obj["apiVersion"].(string)
+	kind, _ := obj["kind"].(string)
+	return schema.FromAPIVersionAndKind(apiVersion, kind)
+}
+
+// Mutated returns a mutating webhook's result in JSON form, keeping apiVersion and kind.
+func Mutated(obj map[string]interface{}, typed runtime.Object, hook Hook) (map[string]interface{}, []Finding) {
+	out, err := ToUnstructured(typed)
+	if err != nil {
+		return obj, hook.Denied(err)
+	}
+	out["apiVersion"], out["kind"] = obj["apiVersion"], obj["kind"]
+	return out, nil
+}
+
+// CustomValidator is controller-runtime's webhook.CustomValidator without ValidateDelete.
+type CustomValidator interface {
+	ValidateCreate(ctx context.Context, obj runtime.Object) (admission.Warnings, error)
+	ValidateUpdate(ctx context.Context, oldObj, newObj runtime.Object) (admission.Warnings, error)
+}
+
+// Validate runs a CustomValidator on CREATE or UPDATE; typed and oldTyped are empty objects of its kind.
+func Validate(ctx context.Context, name string, validator CustomValidator, obj, old map[string]interface{}, operation string, typed, oldTyped runtime.Object) []Finding {
+	hook := Hook{Name: name, Stage: "validator", Operation: operation}
+	if err := FromUnstructured(obj, typed); err != nil {
+		return hook.Denied(err)
+	}
+	if old == nil {
+		return hook.Result(validator.ValidateCreate(ctx, typed))
+	}
+	if err := FromUnstructured(old, oldTyped); err != nil {
+		return hook.Denied(err)
+	}
+	return hook.Result(validator.ValidateUpdate(ctx, oldTyped, typed))
+}
+
+// Handle runs a raw admission.Handler (KServe's ServingRuntime validators are written that way).
+func Handle(ctx context.Context, name string, handler admission.Handler, obj, old map[string]interface{}, operation string) []Finding {
+	hook := Hook{Name: name, Stage: "validator", Operation: operation}
+	req, err := AdmissionRequest(obj, old, operation)
+	if err != nil {
+		return hook.Denied(err)
+	}
+	return hook.Response(handler.Handle(ctx, req))
+}
