@@ -13,6 +13,7 @@ PINS=(
   "opa|github.com/open-policy-agent/opa|v1.22.3"
   "conftest|github.com/open-policy-agent/conftest|v0.71.1"
   "actionlint|github.com/rhysd/actionlint/cmd/actionlint|v1.7.12"
+  "kubectl-validate|sigs.k8s.io/kubectl-validate|v0.0.4"
 )
 
 for pin in "${PINS[@]}"; do
@@ -32,6 +33,38 @@ for pin in "${PINS[@]}"; do
   echo "tools: building $name $version with go install"
   GOBIN="$TOOLS" GOTOOLCHAIN=local GOFLAGS=-mod=mod go install "$pkg@$version"
   echo "$version" >"$stamp"
+done
+
+# kserve-admission: KServe's own admission webhooks (and the API server's CRD validation), one binary per
+# KServe release that kserve-gitops.yaml uses, built from src/kserve_gitops/validate/admission_helper/.
+# The release's inferenceservice-config ConfigMap comes from the kserve module itself, so nothing upstream
+# is copied into the repo. Rebuilt when the release or the helper's source changes.
+HELPER="$PWD/src/kserve_gitops/validate/admission_helper"
+KSERVE_VERSIONS="${KSERVE_GITOPS_ADMISSION_VERSIONS:-$(awk '/^ *kserve: *$/ {k=1; next} k && /^ *version:/ {print $2; k=0}' kserve-gitops.yaml 2>/dev/null | tr -d '"' | sort -u)}"
+for version in $KSERVE_VERSIONS; do
+  src="$HELPER/kserve-$version"
+  if [ ! -d "$src" ]; then
+    echo "tools: no kserve-admission helper for KServe $version (have: $(ls "$HELPER" | sed -n 's/^kserve-//p' | tr '\n' ' '))" >&2
+    exit 3
+  fi
+  name="kserve-admission-$version"
+  digest="$version $(cat "$HELPER"/common/*.go "$HELPER"/common/go.* "$src"/*.go "$src"/go.* | sha256sum | cut -c1-16)"
+  stamp="$TOOLS/.$name.version"
+  if [ -x "$TOOLS/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$digest" ]; then
+    continue
+  fi
+  echo "tools: building $name (KServe $version's webhooks; a few minutes the first time)"
+  build="$(mktemp -d)"
+  cp -r "$HELPER/common" "$src" "$build/"
+  (
+    cd "$build/kserve-$version"
+    export GOTOOLCHAIN=local GOFLAGS=-mod=mod
+    module_dir="$(go mod download -json "github.com/kserve/kserve@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    cp "$module_dir/config/configmap/inferenceservice.yaml" inferenceservice-config.yaml
+    go build -trimpath -o "$TOOLS/$name" .
+  )
+  rm -rf "$build"
+  echo "$digest" >"$stamp"
 done
 
 if ! command -v promtool >/dev/null 2>&1; then

@@ -6,6 +6,9 @@ from pathlib import Path
 import click
 
 from ..report import REPORTERS, ReportOptions
+from ..errors import UsageError
+from ..inputs.config import CONFIG_FILE, load_config
+from ..validate.base import objects_at_ref
 from ..validate.run import ValidateOptions, validate_paths, validate_repo
 from .common import State
 from .main import cli
@@ -22,7 +25,12 @@ Exit codes:
   0  clean (warnings allowed unless --fail-on-warn)
   1  findings
   2  bad usage or unreadable input (a YAML file that does not parse, a kustomization that fails)
-  3  a missing tool or environment problem (kustomize/kubeconform not installed, a schema that does not load)
+  3  a missing tool or environment problem (kustomize/kubeconform/kserve-admission not installed, a schema
+     that does not load, an admission helper that fails)
+
+The admission stage runs each environment's objects through its KServe release's own webhooks and the
+API server's CRD validation (formats, CEL), in the API server's order; --base REF makes objects that
+exist at REF UPDATEs of their rendering there (deploymentMode changes and the like).
 """
 
 
@@ -47,6 +55,8 @@ Exit codes:
 @click.option("--opa-url", default=None, help="Evaluate policies on this OPA server instead of in process.")
 @click.option("--fail-on-warn", is_flag=True, help="Warnings fail the run (exit 1).")
 @click.option("--no-cache", is_flag=True, help="Render every environment whole; do not read or write the render cache.")
+@click.option("--no-admission", is_flag=True, help="Skip the admission stage (KServe's webhooks, CRD formats and CEL rules).")
+@click.option("--base", "base_ref", default=None, help="Objects that exist at this git revision are checked as UPDATEs of their rendering there.")
 @click.pass_obj
 def validate(
     state: State,
@@ -70,6 +80,8 @@ def validate(
     opa_url: str | None,
     fail_on_warn: bool,
     no_cache: bool,
+    no_admission: bool,
+    base_ref: str | None,
 ) -> None:
     options = ValidateOptions(
         environments=list(environments) or None,
@@ -88,7 +100,13 @@ def validate(
         opa_url=opa_url,
         fail_on_warn=fail_on_warn,
         render_cache=not no_cache,
+        admission=not no_admission,
     )
+    if base_ref is not None:
+        if paths:
+            raise UsageError("--base compares the repo's environments with a git revision; it takes no PATHs")
+        names = [env.name for env in load_config(state.root / CONFIG_FILE).select(options.environments)]
+        options.base_objects = objects_at_ref(state.root, base_ref, names)
     if paths:
         report = validate_paths(list(paths), options, root=state.root, stdin=click.get_binary_stream("stdin"))
     else:

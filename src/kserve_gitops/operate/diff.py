@@ -15,18 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from ..errors import UsageError
 from ..inputs.config import CONFIG_FILE
-from ..inputs.yamlsrc import KubeLoader
 from ..render.kustomize import find_renderer, render_many
+from ..validate.base import ObjectKey, object_key
+from ..validate.base import index_stream as index_objects
 from ..synth.app import load_inputs, synthesize
 from ..synth.merge import dig
 from ..synth.output import dump_yaml
 from . import gitrepo
 
-ObjectKey = tuple[str, str, str, str]  # group, kind, namespace, name
 GPU_KEYS = ("nvidia.com/gpu", "amd.com/gpu")
 RUNTIME_KINDS = ("ClusterServingRuntime", "ServingRuntime")
 
@@ -96,24 +95,6 @@ def render_inputs(root: Path) -> dict[str, dict[ObjectKey, dict[str, Any]]]:
         envs = [env.name for env in config.select(None)]
         rendered = render_many({env: out / "overlays" / env for env in envs}, renderer=find_renderer())
     return {env: index_objects(rendered[env]) for env in envs}
-
-
-def index_objects(stream: str) -> dict[ObjectKey, dict[str, Any]]:
-    objects: dict[ObjectKey, dict[str, Any]] = {}
-    for doc in yaml.load_all(stream, Loader=KubeLoader):
-        if not isinstance(doc, dict):
-            continue
-        items = doc.get("items") if doc.get("kind") == "List" else [doc]
-        for obj in items or []:
-            if isinstance(obj, dict):
-                objects[object_key(obj)] = obj
-    return objects
-
-
-def object_key(obj: dict[str, Any]) -> ObjectKey:
-    group = str(obj.get("apiVersion", "")).rpartition("/")[0]
-    meta = obj.get("metadata") or {}
-    return (group, str(obj.get("kind", "")), str(meta.get("namespace") or ""), str(meta.get("name", "")))
 
 
 # --- comparing ---------------------------------------------------------------------------------------

@@ -53,6 +53,12 @@ class ValidateOptions:
     fail_on_warn: bool = False
     # reuse unchanged models' rendered objects from the render cache (render/cache.py)
     render_cache: bool = True
+    # the admission stage (admission.py): KServe's webhooks and the API server's CRD validation
+    admission: bool = True
+    # with PATHs and no environment: the KServe release whose webhooks run (newest of kserve-gitops.yaml)
+    admission_kserve_version: str | None = None
+    # env -> the objects a change updates (validate --base, lifecycle commands): UPDATE instead of CREATE
+    base_objects: dict[str, dict[tuple[str, str, str, str], dict]] | None = None
 
 
 @dataclass
@@ -195,15 +201,23 @@ def validate_paths(
     elif options.kubernetes_version is None and (root / CONFIG_FILE).is_file():
         # No environment named: the Kubernetes version still comes from kserve-gitops.yaml (the newest any
         # environment runs), so files are checked against what this platform deploys to.
-        versions = [e.kubernetes_version for e in load_config(root / CONFIG_FILE).environments.values()]
-        newest = max(versions, key=lambda v: tuple(int(x) for x in v.lstrip("v").split(".") if x.isdigit()))
+        environments = load_config(root / CONFIG_FILE).environments.values()
+        newest = max((e.kubernetes_version for e in environments), key=_version_key)
         options = dataclasses.replace(options, kubernetes_version=newest)
+    if options.kserve_version is None and options.admission_kserve_version is None and env is None and (root / CONFIG_FILE).is_file():
+        # Files are admitted by the newest KServe release the platform runs (its CRD set stays KServe main's).
+        newest_kserve = max((e.kserve_version for e in load_config(root / CONFIG_FILE).environments.values()), key=_version_key)
+        options = dataclasses.replace(options, admission_kserve_version=newest_kserve)
     loaded = load_paths(paths, stdin=stdin)
     library = CrdLibrary(roots=[*options.schema_paths, *default_crd_roots(root)])
     for obj in loaded.objects:
         obj.environment = env.name if env else None
     result = validate_objects(loaded.objects, env=env, options=options, library=library, name=env.name if env else "files")
     return Report(environments=[result], fail_on_warn=options.fail_on_warn)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in version.lstrip("v").split(".") if x.isdigit())
 
 
 def validate_objects(
@@ -392,3 +406,4 @@ def models_by_environment(config: PlatformConfig, models: list[Model]) -> dict[s
 from . import kserve_checks  # noqa: E402,F401
 from . import kserve_features  # noqa: E402,F401
 from .policy import check as _policy_check  # noqa: E402,F401
+from . import admission  # noqa: E402,F401

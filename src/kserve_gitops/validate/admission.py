@@ -1,0 +1,356 @@
+"""The admission stage: what the API server and KServe's webhooks would say, offline.
+
+A CRD schema cannot express most of what a cluster refuses: KServe's webhooks are Go code
+(``pkg/apis/serving/v1beta1/*_validation.go`` and friends), and the API server itself adds structural
+defaults, OpenAPI formats (int32 bounds) and CEL ``x-kubernetes-validations`` rules. None of it is ported
+here: ``kserve-admission-<version>`` (built by ``scripts/install-tools.sh`` from
+``admission_helper/``) links the KServe release's own webhook types and Kubernetes' apiextensions
+validation, and this module only feeds it one environment's objects (one process per environment) and
+turns its answers into findings.
+
+For each object the helper runs the API server's order: decode (prune, schema defaults), mutating
+webhooks, schema + formats + CEL, validating webhooks; like the API server it stops at the first stage
+that refuses. An object with an old version (the base commit's render, ``--base``) is an UPDATE.
+
+| id     | stage                                                                      | severity |
+|--------|----------------------------------------------------------------------------|----------|
+| KSA001 | the API server's OpenAPI schema validation of a custom resource (formats)  | error    |
+| KSA002 | a CRD's CEL rule (``x-kubernetes-validations``)                            | error    |
+| KSA003 | KServe's InferenceService defaulting webhook                               | error    |
+| KSA004 | KServe's InferenceService validating webhook                               | err/warn |
+| KSA005 | KServe's ServingRuntime validating webhook (priority conflicts and more)   | error    |
+| KSA006 | KServe's ClusterServingRuntime validating webhook                          | error    |
+| KSA007 | KServe's InferenceGraph validating webhook                                 | error    |
+| KSA008 | KServe's TrainedModel validating webhook                                   | error    |
+| KSA009 | KServe's LocalModelCache validating webhook                                | error    |
+| KSA010 | KServe's LLMInferenceService defaulting webhook                            | error    |
+| KSA011 | KServe's LLMInferenceService validating webhook                            | err/warn |
+| KSA012 | KServe's LLMInferenceServiceConfig validating webhook                      | err/warn |
+| KSA013 | an InferenceService host name longer than a DNS label (found only at runtime) | error |
+
+Messages are KServe's and the API server's, word for word.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .. import results
+from ..errors import ToolFailed, UsageError
+from ..results import ERROR, WARNING, Finding, LoadedObject
+from ..tools import find_tool, run_tool
+
+KSERVE_GROUP = "serving.kserve.io"
+HELPER_NAME = "kserve-admission-{version}"
+HELPER_HINT = "run 'make tools' (scripts/install-tools.sh builds kserve-admission for every KServe version kserve-gitops.yaml uses)"
+
+# webhook name as KServe's manifests register it (without the API version part) -> rule id
+WEBHOOK_RULES = {
+    "inferenceservice.kserve-webhook-server.defaulter": "KSA003",
+    "inferenceservice.kserve-webhook-server.validator": "KSA004",
+    "servingruntime.kserve-webhook-server.validator": "KSA005",
+    "clusterservingruntime.kserve-webhook-server.validator": "KSA006",
+    "inferencegraph.kserve-webhook-server.validator": "KSA007",
+    "trainedmodel.kserve-webhook-server.validator": "KSA008",
+    "localmodelcache.kserve-webhook-server.validator": "KSA009",
+    "llminferenceservice.kserve-webhook-server.defaulter": "KSA010",
+    "llminferenceservice.kserve-webhook-server.validator": "KSA011",
+    "llminferenceserviceconfig.kserve-webhook-server.validator": "KSA012",
+}
+RULE_DESCRIPTIONS = {
+    "KSA001": "The API server's schema validation of the custom resource refuses it (types, formats, bounds).",
+    "KSA002": "A CEL rule (x-kubernetes-validations) of the CRD refuses the object.",
+    "KSA003": "KServe's InferenceService defaulting webhook refuses the object.",
+    "KSA004": "KServe's InferenceService validating webhook refuses the object.",
+    "KSA005": "KServe's ServingRuntime validating webhook refuses the object.",
+    "KSA006": "KServe's ClusterServingRuntime validating webhook refuses the object.",
+    "KSA007": "KServe's InferenceGraph validating webhook refuses the object.",
+    "KSA008": "KServe's TrainedModel validating webhook refuses the object.",
+    "KSA009": "KServe's LocalModelCache validating webhook refuses the object.",
+    "KSA010": "KServe's LLMInferenceService defaulting webhook refuses the object.",
+    "KSA011": "KServe's LLMInferenceService validating webhook refuses the object.",
+    "KSA012": "KServe's LLMInferenceServiceConfig validating webhook refuses the object.",
+    "KSA013": "An InferenceService host name label longer than 63 characters (KServe fails at reconcile time).",
+}
+results.RULE_DESCRIPTIONS.update(RULE_DESCRIPTIONS)
+
+
+class AdmissionHelperFailed(ToolFailed):
+    """The helper crashed, or answered for other objects than it was given: the run fails, never passes."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One thing the helper said about one object."""
+
+    stage: str
+    webhook: str
+    severity: str
+    field: str
+    message: str
+    operation: str
+
+    @property
+    def rule(self) -> str:
+        if self.stage == "schema":
+            return "KSA001"
+        if self.stage == "cel":
+            return "KSA002"
+        # llminferenceservice.kserve-webhook-server.v1alpha2.validator -> without the version
+        name = re.sub(r"\.v1(alpha|beta)?\d*\.", ".", self.webhook)
+        return WEBHOOK_RULES.get(name, "KSA004")
+
+
+def helper_path(kserve_version: str) -> str:
+    return find_tool(HELPER_NAME.format(version=kserve_version), hint=HELPER_HINT)  # type: ignore[return-value]
+
+
+def admit(
+    objects: Sequence[dict[str, Any]],
+    *,
+    kserve_version: str,
+    deployment_mode: str = "",
+    crd_files: Iterable[Path] = (),
+    old: Sequence[dict[str, Any] | None] | None = None,
+    config_file: Path | None = None,
+) -> list[list[Verdict]]:
+    """Run KServe ``kserve_version``'s admission chain over ``objects`` (one helper process); one list of
+    verdicts per object, in order. ``old[i]``, when given, makes object ``i`` an UPDATE of it."""
+    helper = helper_path(kserve_version)
+    command = [helper]
+    if deployment_mode:
+        command += ["--deployment-mode", deployment_mode]
+    if config_file:
+        command += ["--config", str(config_file)]
+    for path in sorted({str(p) for p in crd_files}):
+        command += ["--crd", path]
+    lines = []
+    for i, obj in enumerate(objects):
+        request: dict[str, Any] = {"object": obj}
+        if old is not None and old[i] is not None:
+            request["old"] = old[i]
+        lines.append(json.dumps(request, separators=(",", ":"), default=str))
+    stdin = ("\n".join(lines) + "\n") if lines else ""
+    proc = run_tool(command, input=stdin, check=False, timeout=600, error=AdmissionHelperFailed)
+    if proc.returncode != 0:
+        raise AdmissionHelperFailed(
+            f"kserve-admission {kserve_version} failed (exit {proc.returncode}); no object is taken as accepted",
+            command=command[:1],
+            stderr=proc.stderr.decode(errors="replace"),
+        )
+    return _parse_answers(proc.stdout.decode(), len(objects), kserve_version)
+
+
+def _parse_answers(stdout: str, expected: int, kserve_version: str) -> list[list[Verdict]]:
+    answers: dict[int, list[Verdict]] = {}
+    done = None
+    for line in stdout.splitlines():
+        if not line.strip():
+            continue
+        try:
+            answer = json.loads(line)
+        except ValueError:
+            raise AdmissionHelperFailed(f"kserve-admission {kserve_version} printed a line that is not JSON: {line[:200]!r}") from None
+        if "done" in answer:
+            done = answer["done"]
+            continue
+        answers[int(answer["index"])] = [
+            Verdict(
+                stage=f.get("stage", ""),
+                webhook=f.get("webhook", ""),
+                severity=WARNING if f.get("severity") == "warning" else ERROR,
+                field=f.get("field", ""),
+                message=f.get("message", ""),
+                operation=f.get("operation", "CREATE"),
+            )
+            for f in answer.get("findings") or []
+        ]
+    if done != expected or sorted(answers) != list(range(expected)):
+        raise AdmissionHelperFailed(
+            f"kserve-admission {kserve_version} answered for {len(answers)} of {expected} objects; the run fails rather than pass the rest"
+        )
+    return [answers[i] for i in range(expected)]
+
+
+# --- which objects, and where a verdict points ---------------------------------------------------------
+
+
+def wanted(data: Any, crd_kinds: set[tuple[str, str]]) -> bool:
+    """KServe's kinds (their webhooks run even without a CRD) and every kind a CRD of the set serves."""
+    if not isinstance(data, dict):
+        return False
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return False
+    return api_version.startswith(KSERVE_GROUP + "/") or (api_version, kind) in crd_kinds
+
+
+FIELD_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]|\[([^\]]+)\]")
+
+
+def parse_field(text: str) -> list[Any]:
+    """``spec.predictor.containers[0].env`` -> ``["spec", "predictor", "containers", 0, "env"]``."""
+    parts: list[Any] = []
+    for name, index, key in FIELD_PART.findall(text or ""):
+        if index:
+            parts.append(int(index))
+        elif key:
+            parts.append(key.strip("\"'"))
+        elif name:
+            parts.append(name)
+    return parts
+
+
+CANARY_NAMED = re.compile(r'canary (?:predictor\.name )?"([^"]*)"')
+CANARY_INDEX = re.compile(r"canary\[(\d+)\]")
+MUST_NOT_SET = re.compile(r"must not set (\w+)")
+TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
+
+
+def locate_verdict(data: dict[str, Any], verdict: Verdict) -> list[Any]:
+    """The JSON path a verdict is about: the helper's field when the webhook gave one, else the place in
+    the object its message names (a canary by name or index, a field or a value it quotes), else spec."""
+    if verdict.field:
+        return parse_field(verdict.field)
+    message = verdict.message
+    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    canaries = spec.get("canary") if isinstance(spec.get("canary"), list) else []
+    index = None
+    if (m := CANARY_INDEX.search(message)) is not None:
+        index = int(m.group(1))
+    elif (m := CANARY_NAMED.search(message)) is not None:
+        index = next((i for i, c in enumerate(canaries) if isinstance(c, dict) and (c.get("predictor") or {}).get("name") == m.group(1)), None)
+    if index is not None and index < len(canaries):
+        base: list[Any] = ["spec", "canary", index]
+        entry = canaries[index]
+        if (m := MUST_NOT_SET.search(message)) is not None and m.group(1) in (entry.get("predictor") or {}):
+            return [*base, "predictor", m.group(1)]
+        found = _mentioned(entry, message, base)
+        return found or base
+    if "canary" in message and canaries:
+        return ["spec", "canary"]
+    found = _mentioned(data, message, [])
+    if found:
+        return found
+    return ["spec"] if spec else ["metadata", "name"]
+
+
+def _mentioned(node: Any, message: str, prefix: list[Any]) -> list[Any] | None:
+    """The deepest key or string value of ``node`` that the message names (case-insensitively)."""
+    tokens = {t.lower() for t in TOKEN.findall(message)} | {q.lower() for q in re.findall(r"[\[\"']([^\]\"']+)[\]\"']", message)}
+    best: list[Any] | None = None
+
+    def walk(value: Any, path: list[Any]) -> None:
+        nonlocal best
+        if isinstance(value, dict):
+            for key, child in value.items():
+                child_path = [*path, key]
+                if str(key).lower() in tokens and (best is None or len(child_path) > len(best)):
+                    best = child_path
+                walk(child, child_path)
+        elif isinstance(value, list):
+            for i, child in enumerate(value):
+                walk(child, [*path, i])
+        elif isinstance(value, str) and value.lower() in tokens and len(value) > 2 and path and (best is None or len(path) > len(best)):
+            best = path
+
+    walk(node, prefix)
+    return best
+
+
+# --- a runtime failure of our own: the predictor's host label ------------------------------------------
+
+DNS_LABEL_MAX = 63
+
+
+def host_label_findings(obj: LoadedObject, domain: str) -> list[tuple[list[Any], str]]:
+    """KServe names a component's Knative service or Deployment ``{name}-{component}`` and its host
+    ``{name}-{component}-{namespace}.{domain}`` (the default domain template); a first label over 63
+    characters passes every webhook and fails only when the controller reconciles."""
+    data = obj.data
+    meta = data.get("metadata") or {}
+    name, namespace = str(meta.get("name") or ""), str(meta.get("namespace") or "")
+    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    out = []
+    for component in ("predictor", "transformer", "explainer"):
+        if not isinstance(spec.get(component), dict):
+            continue
+        label = f"{name}-{component}-{namespace}" if namespace else f"{name}-{component}"
+        if len(label) > DNS_LABEL_MAX:
+            host = f"{label}.{domain}" if domain else label
+            out.append(
+                (
+                    ["metadata", "name"],
+                    f"host {host!r}: its first label {label!r} is {len(label)} characters, over the DNS limit of {DNS_LABEL_MAX}; "
+                    "KServe accepts the object and then fails to create its route",
+                )
+            )
+    return out
+
+
+def describe(verdict: Verdict, kserve_version: str) -> str:
+    where = "the API server" if verdict.stage in ("schema", "cel") else f"KServe {kserve_version}"
+    return f"{where} ({verdict.webhook}, {verdict.operation})"
+
+
+def finding_hint(verdict: Verdict, kserve_version: str) -> str:
+    return f"refused by {describe(verdict, kserve_version)}" if verdict.severity == ERROR else f"warning from {describe(verdict, kserve_version)}"
+
+
+# --- the check ---------------------------------------------------------------------------------------
+
+from .run import CheckContext, check, finding_for  # noqa: E402  (run.py imports this module at its end)
+from .base import object_key  # noqa: E402
+
+
+@check("admission")
+def admission_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
+    options = ctx.options
+    if not options.admission:
+        return
+    env = ctx.environment
+    version = options.kserve_version or (env.kserve_version if env else None) or options.admission_kserve_version
+    crd_kinds = set(ctx.schema_set.crd_keys()) if ctx.schema_set is not None else set()
+    sent = [obj for obj in objects if wanted(obj.data, crd_kinds)]
+    if not sent:
+        return
+    if version is None:
+        raise UsageError(
+            "which KServe release's admission webhooks to run is not known",
+            hint="pass -e ENV or --kserve-version V (or --no-admission)",
+        )
+    crd_files = set()
+    if ctx.schema_set is not None:
+        for obj in sent:
+            origin = ctx.schema_set.crd_origin(obj.data["apiVersion"], obj.data["kind"])
+            if origin is not None:
+                crd_files.add(origin)
+    base = (options.base_objects or {}).get(env.name if env else "", {})
+    old = [base.get(object_key(obj.data)) for obj in sent]
+    verdicts = admit(
+        [obj.data for obj in sent],
+        kserve_version=version,
+        deployment_mode=env.deployment_mode if env else "",
+        crd_files=crd_files,
+        old=old,
+    )
+    for obj, answer in zip(sent, verdicts):
+        for verdict in answer:
+            yield finding_for(
+                obj,
+                locate_verdict(obj.data, verdict),
+                rule=verdict.rule,
+                message=verdict.message,
+                severity=verdict.severity,
+                engine="admission",
+                hint=finding_hint(verdict, version),
+            )
+    if env is not None:
+        for obj in sent:
+            if obj.data.get("kind") == "InferenceService" and obj.data["apiVersion"].startswith(KSERVE_GROUP + "/"):
+                for parts, message in host_label_findings(obj, env.ingress_domain):
+                    yield finding_for(obj, parts, rule="KSA013", message=message, engine="admission", hint="shorten the model or namespace name")

@@ -1,0 +1,59 @@
+"""The old objects of an UPDATE: what a base commit's committed overlays render to.
+
+The cluster holds what ``main`` committed (ArgoCD syncs ``overlays/<env>``), so the base commit's own
+rendered overlays, not a fresh synth of its inputs, are the objects a change updates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from ..inputs.yamlsrc import KubeLoader
+from ..render.cache import render_environment
+from ..render.kustomize import find_renderer
+
+ObjectKey = tuple[str, str, str, str]
+BaseObjects = dict[str, dict[ObjectKey, dict[str, Any]]]
+
+
+def object_key(obj: dict[str, Any]) -> ObjectKey:
+    """(API group, kind, namespace, name): the identity the API server keeps across API versions."""
+    group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+    meta = obj.get("metadata") or {}
+    return (group, str(obj.get("kind", "")), str(meta.get("namespace") or ""), str(meta.get("name", "")))
+
+
+def index_stream(stream: str) -> dict[ObjectKey, dict[str, Any]]:
+    objects: dict[ObjectKey, dict[str, Any]] = {}
+    for doc in yaml.load_all(stream, Loader=KubeLoader):
+        if not isinstance(doc, dict):
+            continue
+        items = doc.get("items") if doc.get("kind") == "List" else [doc]
+        for obj in items or []:
+            if isinstance(obj, dict):
+                objects[object_key(obj)] = obj
+    return objects
+
+
+def committed_objects(root: Path, environments: Iterable[str], *, use_cache: bool = True) -> BaseObjects:
+    """Render ``root``'s committed ``overlays/<env>`` of each environment that has one."""
+    renderer = find_renderer()
+    out: BaseObjects = {}
+    for env in environments:
+        overlay = root / "overlays" / env
+        if (overlay / "kustomization.yaml").is_file():
+            out[env] = index_stream(render_environment(overlay, renderer=renderer, use_cache=use_cache).stream)
+    return out
+
+
+def objects_at_ref(root: Path, ref: str, environments: Iterable[str]) -> BaseObjects:
+    """``committed_objects`` of the commit ``ref`` names (in a temporary git worktree)."""
+    from ..operate import gitrepo
+
+    top = gitrepo.toplevel(root)
+    inside = root.resolve().relative_to(top.resolve()) if root.resolve() != top.resolve() else Path(".")
+    with gitrepo.worktree(ref, cwd=top) as tree:
+        return committed_objects(tree / inside, list(environments), use_cache=False)
