@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -33,8 +35,10 @@ type crdVersion struct {
 	crdName    string
 	namespaced bool
 	structural *structuralschema.Structural
-	cel        *cel.Validator
-	strategy   interface {
+	// cel is a second CEL validator, built only when an object fails, to tell CEL failures from schema ones
+	cel      *cel.Validator
+	celOnce  sync.Once
+	strategy interface {
 		Validate(ctx context.Context, obj runtime.Object) field.ErrorList
 		ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList
 		WarningsOnCreate(ctx context.Context, obj runtime.Object) []string
@@ -57,6 +61,14 @@ func LoadCRDs(paths []string) (*CRDs, error) {
 		if err != nil {
 			return nil, err
 		}
+		if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+			// JSON (kserve-gitops passes its cached JSON copy of each CRD file): decoding YAML costs
+			// ~20x more, and an InferenceService CRD is 1-2 MB.
+			if err := crds.addJSON(trimmed); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			continue
+		}
 		reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 		for {
 			doc, err := reader.Read()
@@ -74,6 +86,44 @@ func LoadCRDs(paths []string) (*CRDs, error) {
 	return crds, nil
 }
 
+// addJSON reads a JSON CRD, a JSON array of documents, or a List.
+func (c *CRDs) addJSON(data []byte) error {
+	var docs []json.RawMessage
+	if data[0] == '[' {
+		if err := json.Unmarshal(data, &docs); err != nil {
+			return err
+		}
+	} else {
+		var list struct {
+			Kind  string            `json:"kind"`
+			Items []json.RawMessage `json:"items"`
+		}
+		if err := json.Unmarshal(data, &list); err != nil {
+			return err
+		}
+		docs = []json.RawMessage{data}
+		if list.Kind == "List" {
+			docs = list.Items
+		}
+	}
+	for _, doc := range docs {
+		var head struct {
+			Kind string `json:"kind"`
+		}
+		if err := json.Unmarshal(doc, &head); err != nil || head.Kind != "CustomResourceDefinition" {
+			continue
+		}
+		v1crd := &apiextensionsv1.CustomResourceDefinition{}
+		if err := json.Unmarshal(doc, v1crd); err != nil {
+			return err
+		}
+		if err := c.addCRD(v1crd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (c *CRDs) add(doc []byte) error {
 	var head struct {
 		Kind string `json:"kind"`
@@ -85,6 +135,10 @@ func (c *CRDs) add(doc []byte) error {
 	if err := yaml.Unmarshal(doc, v1crd); err != nil {
 		return err
 	}
+	return c.addCRD(v1crd)
+}
+
+func (c *CRDs) addCRD(v1crd *apiextensionsv1.CustomResourceDefinition) error {
 	apiextensionsv1.SetObjectDefaults_CustomResourceDefinition(v1crd)
 	crd := &apiextensions.CustomResourceDefinition{}
 	if err := apiextensionsv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(v1crd, crd, nil); err != nil {
@@ -115,8 +169,7 @@ func (c *CRDs) add(doc []byte) error {
 		}
 		gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: version.Name, Kind: crd.Spec.Names.Kind}
 		strategy := customresource.NewStrategy(crdserverscheme.NewUnstructuredObjectTyper(), namespaced, gvk, validator, nil, structural, status, scale, nil)
-		celValidator := cel.NewValidator(structural, true, celconfig.PerCallLimit)
-		c.versions[gvk] = &crdVersion{crdName: crd.Name, namespaced: namespaced, structural: structural, cel: celValidator, strategy: strategy}
+		c.versions[gvk] = &crdVersion{crdName: crd.Name, namespaced: namespaced, structural: structural, strategy: strategy}
 	}
 	return nil
 }
@@ -168,6 +221,9 @@ func (c *CRDs) Validate(obj, old map[string]interface{}, operation string) []Fin
 		warnings = v.strategy.WarningsOnCreate(ctx, u)
 	}
 	celErrors := map[string]bool{}
+	if len(errs) > 0 {
+		v.celOnce.Do(func() { v.cel = cel.NewValidator(v.structural, true, celconfig.PerCallLimit) })
+	}
 	if len(errs) > 0 && v.cel != nil {
 		// The strategy returns schema and CEL failures in one list; the CEL validator alone tells them apart.
 		var oldObject interface{}

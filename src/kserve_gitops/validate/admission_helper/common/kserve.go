@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -52,14 +53,18 @@ func LoadConfigMap(opts Options, releaseDefault []byte, namespace string) (*core
 	return configMap, nil
 }
 
-// ClusterObjects converts the environment's KServe objects for a fake client: the cluster state the
-// webhooks list (other runtimes, LocalModelCaches, InferenceServices). Objects the converter refuses are
-// left out here and judged by their own request.
-func ClusterObjects(scheme *runtime.Scheme, cluster []map[string]interface{}) []client.Object {
+// ClusterObjects converts the environment's objects of the given kinds for a fake client: the cluster
+// state the webhooks list on CREATE and UPDATE (other runtimes, LocalModelCaches). Objects the converter
+// refuses are left out here and judged by their own request.
+func ClusterObjects(scheme *runtime.Scheme, cluster []map[string]interface{}, kinds ...string) []client.Object {
+	wanted := map[string]bool{}
+	for _, kind := range kinds {
+		wanted[kind] = true
+	}
 	var objects []client.Object
 	for _, obj := range cluster {
 		gvk := GVKOf(obj)
-		if gvk.Group != "serving.kserve.io" {
+		if gvk.Group != "serving.kserve.io" || !wanted[gvk.Kind] {
 			continue
 		}
 		typed, err := scheme.New(gvk)
@@ -122,4 +127,18 @@ func Handle(ctx context.Context, name string, handler admission.Handler, obj, ol
 		return hook.Denied(err)
 	}
 	return hook.Response(handler.Handle(ctx, req))
+}
+
+// LazyClient builds a client on first use, once, for all goroutines.
+type LazyClient struct {
+	once   sync.Once
+	build  func() client.Client
+	client client.Client
+}
+
+func NewLazyClient(build func() client.Client) *LazyClient { return &LazyClient{build: build} }
+
+func (l *LazyClient) Get() client.Client {
+	l.once.Do(func() { l.client = l.build() })
+	return l.client
 }

@@ -36,8 +36,13 @@ var defaultConfigMap []byte
 
 func main() { common.Main(release, newWebhooks) }
 
+// clusterKinds are the kinds this release's webhooks read from the cluster on CREATE and UPDATE.
+var clusterKinds = []string{"ServingRuntime", "ClusterServingRuntime", "LocalModelCache"}
+
 type webhooks struct {
-	client    client.Client
+	// client is the fake cluster, built on first use: building it costs ~60 ms and most environments'
+	// objects never list anything.
+	client    *common.LazyClient
 	clientset kubernetes.Interface
 	decoder   admission.Decoder
 }
@@ -54,7 +59,9 @@ func newWebhooks(opts common.Options, cluster []map[string]interface{}) (common.
 		return nil, err
 	}
 	return &webhooks{
-		client:    fake.NewClientBuilder().WithScheme(scheme).WithObjects(common.ClusterObjects(scheme, cluster)...).Build(),
+		client: common.NewLazyClient(func() client.Client {
+			return fake.NewClientBuilder().WithScheme(scheme).WithObjects(common.ClusterObjects(scheme, cluster, clusterKinds...)...).Build()
+		}),
 		clientset: k8sfake.NewSimpleClientset(configMap),
 		decoder:   admission.NewDecoder(scheme),
 	}, nil
@@ -98,7 +105,7 @@ func (w *webhooks) defaultInferenceService(ctx context.Context, isvc *v1beta1.In
 	var models *v1alpha1.LocalModelCacheList
 	if !localModelDisabledForIsvc && localModelConfig.Enabled {
 		models = &v1alpha1.LocalModelCacheList{}
-		if err := w.client.List(ctx, models); err != nil {
+		if err := w.client.Get().List(ctx, models); err != nil {
 			return err
 		}
 	}
@@ -115,11 +122,11 @@ func (w *webhooks) Validate(ctx context.Context, obj, old map[string]interface{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TrainedModel"):
 		return common.Validate(ctx, "trainedmodel.kserve-webhook-server.validator", &v1alpha1.TrainedModelValidator{}, obj, old, operation, &v1alpha1.TrainedModel{}, &v1alpha1.TrainedModel{})
 	case v1alpha1.SchemeGroupVersion.WithKind("LocalModelCache"):
-		return common.Validate(ctx, "localmodelcache.kserve-webhook-server.validator", &localmodelcache.LocalModelCacheValidator{Client: w.client}, obj, old, operation, &v1alpha1.LocalModelCache{}, &v1alpha1.LocalModelCache{})
+		return common.Validate(ctx, "localmodelcache.kserve-webhook-server.validator", &localmodelcache.LocalModelCacheValidator{Client: w.client.Get()}, obj, old, operation, &v1alpha1.LocalModelCache{}, &v1alpha1.LocalModelCache{})
 	case v1alpha1.SchemeGroupVersion.WithKind("ServingRuntime"):
-		return common.Handle(ctx, "servingruntime.kserve-webhook-server.validator", &servingruntime.ServingRuntimeValidator{Client: w.client, Decoder: w.decoder}, obj, old, operation)
+		return common.Handle(ctx, "servingruntime.kserve-webhook-server.validator", &servingruntime.ServingRuntimeValidator{Client: w.client.Get(), Decoder: w.decoder}, obj, old, operation)
 	case v1alpha1.SchemeGroupVersion.WithKind("ClusterServingRuntime"):
-		return common.Handle(ctx, "clusterservingruntime.kserve-webhook-server.validator", &servingruntime.ClusterServingRuntimeValidator{Client: w.client, Decoder: w.decoder}, obj, old, operation)
+		return common.Handle(ctx, "clusterservingruntime.kserve-webhook-server.validator", &servingruntime.ClusterServingRuntimeValidator{Client: w.client.Get(), Decoder: w.decoder}, obj, old, operation)
 	}
 	return nil
 }

@@ -38,8 +38,13 @@ var defaultConfigMap []byte
 
 func main() { common.Main(release, newWebhooks) }
 
+// clusterKinds are the kinds this release's webhooks read from the cluster on CREATE and UPDATE.
+var clusterKinds = []string{"ServingRuntime", "ClusterServingRuntime", "LocalModelCache", "LocalModelNamespaceCache", "LLMInferenceServiceConfig"}
+
 type webhooks struct {
-	client    client.Client
+	// client is the fake cluster, built on first use: building it costs ~60 ms and most environments'
+	// objects never list anything.
+	client    *common.LazyClient
 	clientset kubernetes.Interface
 	decoder   admission.Decoder
 }
@@ -56,7 +61,9 @@ func newWebhooks(opts common.Options, cluster []map[string]interface{}) (common.
 		return nil, err
 	}
 	return &webhooks{
-		client:    fake.NewClientBuilder().WithScheme(scheme).WithObjects(common.ClusterObjects(scheme, cluster)...).Build(),
+		client: common.NewLazyClient(func() client.Client {
+			return fake.NewClientBuilder().WithScheme(scheme).WithObjects(common.ClusterObjects(scheme, cluster, clusterKinds...)...).Build()
+		}),
 		clientset: k8sfake.NewSimpleClientset(configMap),
 		decoder:   admission.NewDecoder(scheme),
 	}, nil
@@ -80,7 +87,7 @@ func (w *webhooks) Default(ctx context.Context, obj map[string]interface{}, oper
 		if err := common.FromUnstructured(obj, llm); err != nil {
 			return obj, hook.Denied(err)
 		}
-		defaulter := &llmwebhook.LLMInferenceServiceDefaulterV1Alpha1{Client: w.client, Clientset: w.clientset}
+		defaulter := &llmwebhook.LLMInferenceServiceDefaulterV1Alpha1{Client: w.client.Get(), Clientset: w.clientset}
 		if err := defaulter.Default(ctx, llm); err != nil {
 			return obj, hook.Denied(err)
 		}
@@ -91,7 +98,7 @@ func (w *webhooks) Default(ctx context.Context, obj map[string]interface{}, oper
 		if err := common.FromUnstructured(obj, llm); err != nil {
 			return obj, hook.Denied(err)
 		}
-		defaulter := &llmwebhook.LLMInferenceServiceDefaulterV1Alpha2{Client: w.client, Clientset: w.clientset}
+		defaulter := &llmwebhook.LLMInferenceServiceDefaulterV1Alpha2{Client: w.client.Get(), Clientset: w.clientset}
 		if err := defaulter.Default(ctx, llm); err != nil {
 			return obj, hook.Denied(err)
 		}
@@ -128,11 +135,11 @@ func (w *webhooks) defaultInferenceService(ctx context.Context, isvc *v1beta1.In
 	var nsModels *v1alpha1.LocalModelNamespaceCacheList
 	if !localModelDisabledForIsvc && localModelConfig.Enabled {
 		models = &v1alpha1.LocalModelCacheList{}
-		if err := w.client.List(ctx, models); err != nil {
+		if err := w.client.Get().List(ctx, models); err != nil {
 			return err
 		}
 		nsModels = &v1alpha1.LocalModelNamespaceCacheList{}
-		if err := w.client.List(ctx, nsModels, client.InNamespace(isvc.Namespace)); err != nil {
+		if err := w.client.Get().List(ctx, nsModels, client.InNamespace(isvc.Namespace)); err != nil {
 			return err
 		}
 	}
@@ -150,7 +157,7 @@ func (w *webhooks) Validate(ctx context.Context, obj, old map[string]interface{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TrainedModel"):
 		return common.Validate(ctx, "trainedmodel.kserve-webhook-server.validator", &v1alpha1.TrainedModelValidator{}, obj, old, operation, &v1alpha1.TrainedModel{}, &v1alpha1.TrainedModel{})
 	case v1alpha1.SchemeGroupVersion.WithKind("LocalModelCache"):
-		return common.Validate(ctx, "localmodelcache.kserve-webhook-server.validator", &localmodelcache.LocalModelCacheValidator{Client: w.client}, obj, old, operation, &v1alpha1.LocalModelCache{}, &v1alpha1.LocalModelCache{})
+		return common.Validate(ctx, "localmodelcache.kserve-webhook-server.validator", &localmodelcache.LocalModelCacheValidator{Client: w.client.Get()}, obj, old, operation, &v1alpha1.LocalModelCache{}, &v1alpha1.LocalModelCache{})
 	case v1alpha1.SchemeGroupVersion.WithKind("LLMInferenceService"):
 		return common.Validate(ctx, "llminferenceservice.kserve-webhook-server.v1alpha1.validator", &v1alpha1.LLMInferenceServiceValidator{}, obj, old, operation, &v1alpha1.LLMInferenceService{}, &v1alpha1.LLMInferenceService{})
 	case v1alpha2.SchemeGroupVersion.WithKind("LLMInferenceService"):
@@ -160,9 +167,9 @@ func (w *webhooks) Validate(ctx context.Context, obj, old map[string]interface{}
 	case v1alpha2.SchemeGroupVersion.WithKind("LLMInferenceServiceConfig"):
 		return common.Validate(ctx, "llminferenceserviceconfig.kserve-webhook-server.v1alpha2.validator", &v1alpha2.LLMInferenceServiceConfigValidator{}, obj, old, operation, &v1alpha2.LLMInferenceServiceConfig{}, &v1alpha2.LLMInferenceServiceConfig{})
 	case v1alpha1.SchemeGroupVersion.WithKind("ServingRuntime"):
-		return common.Handle(ctx, "servingruntime.kserve-webhook-server.validator", &servingruntime.ServingRuntimeValidator{Client: w.client, Decoder: w.decoder}, obj, old, operation)
+		return common.Handle(ctx, "servingruntime.kserve-webhook-server.validator", &servingruntime.ServingRuntimeValidator{Client: w.client.Get(), Decoder: w.decoder}, obj, old, operation)
 	case v1alpha1.SchemeGroupVersion.WithKind("ClusterServingRuntime"):
-		return common.Handle(ctx, "clusterservingruntime.kserve-webhook-server.validator", &servingruntime.ClusterServingRuntimeValidator{Client: w.client, Decoder: w.decoder}, obj, old, operation)
+		return common.Handle(ctx, "clusterservingruntime.kserve-webhook-server.validator", &servingruntime.ClusterServingRuntimeValidator{Client: w.client.Get(), Decoder: w.decoder}, obj, old, operation)
 	}
 	return nil
 }
