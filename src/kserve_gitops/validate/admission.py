@@ -305,6 +305,7 @@ def finding_hint(verdict: Verdict, kserve_version: str) -> str:
 
 from .run import CheckContext, check, finding_for  # noqa: E402  (run.py imports this module at its end)
 from .base import object_key  # noqa: E402
+from .schemas import crd_json_copy  # noqa: E402
 
 
 @check("admission")
@@ -323,12 +324,13 @@ def admission_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[
             "which KServe release's admission webhooks to run is not known",
             hint="pass -e ENV or --kserve-version V (or --no-admission)",
         )
-    crd_files = set()
+    origins = set()
     if ctx.schema_set is not None:
         for obj in sent:
             origin = ctx.schema_set.crd_origin(obj.data["apiVersion"], obj.data["kind"])
             if origin is not None:
-                crd_files.add(origin)
+                origins.add(origin)
+    crd_files = [crd_json_copy(path) for path in sorted(origins)]
     base = (options.base_objects or {}).get(env.name if env else "", {})
     old = [base.get(object_key(obj.data)) for obj in sent]
     verdicts = admit(

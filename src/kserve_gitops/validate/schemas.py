@@ -276,15 +276,33 @@ def _read_disk_cache(path: Path) -> dict[tuple[str, str], dict[str, Any]] | None
 
 
 def _write_disk_cache(path: Path, schemas: dict[tuple[str, str], dict[str, Any]]) -> None:
-    entries = [{"apiVersion": a, "kind": k, "schema": s} for (a, k), s in sorted(schemas.items())]
+    _write_json_atomically(path, [{"apiVersion": a, "kind": k, "schema": s} for (a, k), s in sorted(schemas.items())])
+
+
+def _write_json_atomically(path: Path, data: Any) -> bool:
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(entries, fh, separators=(",", ":"))
+            json.dump(data, fh, separators=(",", ":"))
         os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the whole new one
+        return True
     except OSError:
-        pass  # a read-only home must not stop validation
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        return False  # a read-only home must not stop validation
+
+
+def crd_json_copy(path: Path) -> Path:
+    """The CRDs of ``path`` as one JSON array, cached by content: the admission helper (Go) reads JSON ~20x
+    faster than YAML, and an InferenceService CRD is 1-2 MB. Falls back to ``path`` itself."""
+    data = Path(path).read_bytes()
+    copy = cache_dir() / "crd-json" / f"{file_digest(data)}.json"
+    if copy.is_file():
+        return copy
+    crds = [crd for _, crd in load_crd_documents(Path(path), data=data)]
+    return copy if _write_json_atomically(copy, crds) else Path(path)
 
 
 # --- where CRDs come from ----------------------------------------------------------------------------

@@ -30,10 +30,16 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// crdVersion is what the API server keeps for one served version of a CRD.
+// crdVersion is what the API server keeps for one served version of a CRD. The schema, its validator
+// and its CEL programs are built on first use: a file such as Istio's holds dozens of CRDs with hundreds
+// of CEL rules, and an environment uses a few of them.
 type crdVersion struct {
 	crdName    string
 	namespaced bool
+	crd        *apiextensions.CustomResourceDefinition
+	gvk        schema.GroupVersionKind
+	once       sync.Once
+	err        error
 	structural *structuralschema.Structural
 	// cel is a second CEL validator, built only when an object fails, to tell CEL failures from schema ones
 	cel      *cel.Validator
@@ -149,29 +155,43 @@ func (c *CRDs) addCRD(v1crd *apiextensionsv1.CustomResourceDefinition) error {
 		if !version.Served {
 			continue
 		}
-		validationSchema, err := apiextensions.GetSchemaForVersion(crd, version.Name)
+		gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: version.Name, Kind: crd.Spec.Names.Kind}
+		if _, seen := c.versions[gvk]; seen {
+			continue // the first file that serves a kind wins, as in kserve-gitops' schema sets
+		}
+		c.versions[gvk] = &crdVersion{crdName: crd.Name, namespaced: namespaced, crd: crd, gvk: gvk}
+	}
+	return nil
+}
+
+// ready builds the version's structural schema, validator and registry strategy, once.
+func (v *crdVersion) ready() error {
+	v.once.Do(func() {
+		validationSchema, err := apiextensions.GetSchemaForVersion(v.crd, v.gvk.Version)
 		if err != nil || validationSchema == nil || validationSchema.OpenAPIV3Schema == nil {
-			continue
+			v.err = fmt.Errorf("CRD %s %s has no schema", v.crdName, v.gvk.Version)
+			return
 		}
 		structural, err := structuralschema.NewStructural(validationSchema.OpenAPIV3Schema)
 		if err != nil {
-			return fmt.Errorf("CRD %s %s: schema is not structural: %w", crd.Name, version.Name, err)
+			v.err = fmt.Errorf("CRD %s %s: schema is not structural: %w", v.crdName, v.gvk.Version, err)
+			return
 		}
 		validator, _, err := apiservervalidation.NewSchemaValidator(validationSchema.OpenAPIV3Schema)
 		if err != nil {
-			return fmt.Errorf("CRD %s %s: %w", crd.Name, version.Name, err)
+			v.err = fmt.Errorf("CRD %s %s: %w", v.crdName, v.gvk.Version, err)
+			return
 		}
-		subresources, _ := apiextensions.GetSubresourcesForVersion(crd, version.Name)
+		subresources, _ := apiextensions.GetSubresourcesForVersion(v.crd, v.gvk.Version)
 		var status *apiextensions.CustomResourceSubresourceStatus
 		var scale *apiextensions.CustomResourceSubresourceScale
 		if subresources != nil {
 			status, scale = subresources.Status, subresources.Scale
 		}
-		gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: version.Name, Kind: crd.Spec.Names.Kind}
-		strategy := customresource.NewStrategy(crdserverscheme.NewUnstructuredObjectTyper(), namespaced, gvk, validator, nil, structural, status, scale, nil)
-		c.versions[gvk] = &crdVersion{crdName: crd.Name, namespaced: namespaced, structural: structural, strategy: strategy}
-	}
-	return nil
+		v.structural = structural
+		v.strategy = customresource.NewStrategy(crdserverscheme.NewUnstructuredObjectTyper(), v.namespaced, v.gvk, validator, nil, structural, status, scale, nil)
+	})
+	return v.err
 }
 
 // Has tells whether a CRD of the set serves this kind.
@@ -184,7 +204,7 @@ func (c *CRDs) Has(obj map[string]interface{}) bool {
 // the schema's defaults applied. Objects of no known CRD are returned unchanged.
 func (c *CRDs) Decode(obj map[string]interface{}) map[string]interface{} {
 	v, ok := c.versions[gvkOf(obj)]
-	if !ok {
+	if !ok || v.ready() != nil {
 		return obj
 	}
 	obj = runtime.DeepCopyJSON(obj)
@@ -199,6 +219,10 @@ func (c *CRDs) Validate(obj, old map[string]interface{}, operation string) []Fin
 	v, ok := c.versions[gvkOf(obj)]
 	if !ok {
 		return nil
+	}
+	if err := v.ready(); err != nil {
+		// A CRD the API server could not serve refuses every object: fail closed.
+		return []Finding{{Stage: "schema", Webhook: v.crdName, Severity: "error", Message: err.Error(), Operation: operation}}
 	}
 	u := &unstructured.Unstructured{Object: runtime.DeepCopyJSON(obj)}
 	if v.namespaced && u.GetNamespace() == "" {
