@@ -110,7 +110,7 @@ func run(opts Options, newWebhooks NewWebhooks, in io.Reader, out io.Writer) err
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				responses[i] = Response{Index: i, Findings: Admit(ctx, crds, webhooks, requests[i])}
+				responses[i] = Response{Index: i, Findings: Admit(ctx, crds, webhooks, requests[i], opts.DeploymentMode)}
 			}
 		}()
 	}
@@ -122,7 +122,7 @@ func run(opts Options, newWebhooks NewWebhooks, in io.Reader, out io.Writer) err
 // Admit runs one object through the API server's order for a write: decoding (pruning and schema
 // defaults), mutating webhooks, decoding again, schema and CEL validation, validating webhooks. Like the
 // API server, it stops at the first stage that refuses the object.
-func Admit(ctx context.Context, crds *CRDs, webhooks Webhooks, req Request) []Finding {
+func Admit(ctx context.Context, crds *CRDs, webhooks Webhooks, req Request, deploymentMode string) []Finding {
 	operation := "CREATE"
 	var old map[string]interface{}
 	if req.Old != nil {
@@ -130,6 +130,7 @@ func Admit(ctx context.Context, crds *CRDs, webhooks Webhooks, req Request) []Fi
 		// The stored object went through the same defaulting when it was written.
 		old, _ = webhooks.Default(ctx, crds.Decode(req.Old), "CREATE")
 		old = crds.Decode(old)
+		recordStatus(old, deploymentMode)
 	}
 	obj, findings := webhooks.Default(ctx, crds.Decode(req.Object), operation)
 	if hasError(findings) {
@@ -142,6 +143,34 @@ func Admit(ctx context.Context, crds *CRDs, webhooks Webhooks, req Request) []Fi
 		return findings
 	}
 	return append(findings, webhooks.Validate(ctx, obj, old, operation)...)
+}
+
+// recordStatus adds to a stored InferenceService what KServe's controller records once it has deployed
+// it, and what the UPDATE webhook compares against: status.deploymentMode, the mode it runs in (the
+// annotation the defaulter left, else the cluster's default).
+func recordStatus(stored map[string]interface{}, defaultMode string) {
+	if GVKOf(stored).Kind != "InferenceService" || GVKOf(stored).Group != "serving.kserve.io" {
+		return
+	}
+	status, _ := stored["status"].(map[string]interface{})
+	if status == nil {
+		status = map[string]interface{}{}
+	}
+	if _, ok := status["deploymentMode"]; ok {
+		return
+	}
+	mode := defaultMode
+	if meta, ok := stored["metadata"].(map[string]interface{}); ok {
+		if annotations, ok := meta["annotations"].(map[string]interface{}); ok {
+			if m, ok := annotations["serving.kserve.io/deploymentMode"].(string); ok && m != "" {
+				mode = m
+			}
+		}
+	}
+	if mode != "" {
+		status["deploymentMode"] = mode
+		stored["status"] = status
+	}
 }
 
 func hasError(findings []Finding) bool {
