@@ -208,6 +208,8 @@ def parse_field(text: str) -> list[Any]:
 CANARY_NAMED = re.compile(r'canary (?:predictor\.name )?"([^"]*)"')
 CANARY_INDEX = re.compile(r"canary\[(\d+)\]")
 MUST_NOT_SET = re.compile(r"must not set (\w+)")
+# a webhook that cannot decode the object: "json: cannot unmarshal ... into Go struct field T.spec.x of type int32"
+GO_STRUCT_FIELD = re.compile(r"Go struct field \w+\.(\S+) of type")
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
 
 
@@ -217,6 +219,10 @@ def locate_verdict(data: dict[str, Any], verdict: Verdict) -> list[Any]:
     if verdict.field:
         return parse_field(verdict.field)
     message = verdict.message
+    if (m := GO_STRUCT_FIELD.search(message)) is not None:
+        # Go names embedded structs in the path (spec.predictor.ComponentExtensionSpec.maxReplicas);
+        # JSON keys of Kubernetes APIs start lower-case.
+        return [p for p in parse_field(m.group(1)) if not (isinstance(p, str) and p[:1].isupper())]
     spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
     canaries = spec.get("canary") if isinstance(spec.get("canary"), list) else []
     index = None

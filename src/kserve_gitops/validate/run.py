@@ -242,9 +242,9 @@ def validate_objects(
     # A check that waits on a helper process runs in a thread beside the others (which hold the GIL),
     # so the helper uses the other core meanwhile.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        waiting = [pool.submit(lambda fn=fn: list(fn(objects, ctx))) for name, fn in CHECKS.items() if name in SUBPROCESS_CHECKS]
-        for name, check_fn in CHECKS.items():
-            if name not in SUBPROCESS_CHECKS:
+        waiting = [pool.submit(lambda fn=fn: list(fn(objects, ctx))) for check_name, fn in CHECKS.items() if check_name in SUBPROCESS_CHECKS]
+        for check_name, check_fn in CHECKS.items():
+            if check_name not in SUBPROCESS_CHECKS:
                 findings.extend(check_fn(objects, ctx))
         for future in waiting:
             findings.extend(future.result())

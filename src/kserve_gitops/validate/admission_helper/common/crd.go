@@ -236,6 +236,14 @@ func (c *CRDs) Validate(obj, old map[string]interface{}, operation string) []Fin
 		if v.namespaced && o.GetNamespace() == "" {
 			o.SetNamespace(u.GetNamespace())
 		}
+		// What a client's apply sends: the stored object's resourceVersion (the API server refuses an
+		// update without one).
+		if o.GetResourceVersion() == "" {
+			o.SetResourceVersion("1")
+		}
+		if u.GetResourceVersion() == "" {
+			u.SetResourceVersion(o.GetResourceVersion())
+		}
 		v.strategy.PrepareForUpdate(ctx, u, o)
 		errs = v.strategy.ValidateUpdate(ctx, u, o)
 		warnings = v.strategy.WarningsOnUpdate(ctx, u, o)

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+	kjson "sigs.k8s.io/json"
 )
 
 // Hook names one KServe webhook as its manifests register it, for the findings it produces.
@@ -97,9 +98,15 @@ func metaGVK(gvk schema.GroupVersionKind) metav1.GroupVersionKind {
 	return metav1.GroupVersionKind{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind}
 }
 
-// FromUnstructured fills a typed KServe object from the JSON form.
+// FromUnstructured fills a typed KServe object from the JSON form the way a webhook server decodes its
+// request (controller-runtime's admission.Decoder: case-sensitive JSON, no defaulting), so what the
+// decoder refuses, such as 99999999999 in an int32 field, is refused here too.
 func FromUnstructured(obj map[string]interface{}, typed interface{}) error {
-	return runtime.DefaultUnstructuredConverter.FromUnstructured(obj, typed)
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	return kjson.UnmarshalCaseSensitivePreserveInts(raw, typed)
 }
 
 // ToUnstructured is the reverse, for the stages after a mutating webhook.
