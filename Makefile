@@ -39,6 +39,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.bench_fleet --models 100 1000 --repeat 3
 	$(BIN)/python -m benchmarks.bench_schema
 	$(BIN)/python -m benchmarks.bench_policy
+	$(BIN)/python -m benchmarks.bench_admission --write
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache

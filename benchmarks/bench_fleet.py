@@ -38,6 +38,7 @@ STAGES = {
     "validate (policies)": ["validate", "--no-schemas"],
     "validate (full, cold cache)": ["validate", "--no-cache"],
     "validate (full)": ["validate"],
+    "validate (full, no admission)": ["validate", "--no-admission"],
 }
 
 

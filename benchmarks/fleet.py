@@ -98,12 +98,10 @@ def generate(root: Path, models: int, environments: int = 3, *, seed: int = 1) -
         for env in names[1:]:  # every environment reads its own bucket
             patch: dict = {"spec": {"predictor": {"model": {"storageUri": base_uri.replace("s3://models-dev/", f"s3://models-{env}/")}}}}
             version = config["environments"][env]["kserve"]["version"]
-            if kind == "pytorch-canary" and version != "v0.14.1":  # RawDeployment (v0.14.1 here) cannot canary
-                patch["spec"]["canary"] = [{"trafficPercent": 10, "predictor": {"model": {
-                    "name": "kserve-container",
-                    "modelFormat": {"name": "pytorch"},
-                    "storageUri": f"s3://models-{env}/pytorch/{name}/v2",
-                    "resources": model_doc["spec"]["predictor"]["model"]["resources"],
-                }}}]
+            if kind == "pytorch-canary" and version != "v0.14.1":
+                # KServe's classic canary by revision: v0.20.0 takes the list-form spec.canary only in
+                # Standard mode, and these environments run Knative (RawDeployment, v0.14.1 here, cannot canary).
+                patch["spec"]["predictor"]["canaryTrafficPercent"] = 10
+                patch["spec"]["predictor"]["model"]["storageUri"] = f"s3://models-{env}/pytorch/{name}/v2"
             (folder / f"{env}.yaml").write_text(yaml.safe_dump(patch, sort_keys=False))
     return root
