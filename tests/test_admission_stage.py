@@ -197,3 +197,20 @@ def test_a_host_label_over_63_characters_is_reported(tmp_path: Path) -> None:
     assert len(findings) == 1, proc.stdout
     assert f"{long_name}-predictor-models" in findings[0]["message"]
     assert findings[0]["line"] == 4
+
+
+def test_diff_leads_with_what_the_cluster_would_refuse(example_repo: Path) -> None:
+    git(example_repo, "init", "-q", "-b", "main")
+    git(example_repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A")
+    git(example_repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "base")
+    write(
+        example_repo / "models" / "sklearn-iris" / "dev.yaml",
+        "spec:\n  predictor:\n    model:\n      env:\n        - name: PYTHONPATH\n          value: /opt/extra\n",
+    )
+    proc = run_cli_process("diff", cwd=example_repo)
+    assert proc.returncode == 0, proc.stderr
+    refusal = 'dev: KServe v0.20.0 refuses InferenceService/models-dev/sklearn-iris (UPDATE, KSA004): the InferenceService "sklearn-iris" is invalid: setting PYTHONPATH'
+    summary = proc.stdout.split("\n\n")[1]
+    assert refusal in summary.splitlines()[1], proc.stdout
+    quiet = run_cli_process("diff", "--no-admission", cwd=example_repo)
+    assert "refuses" not in quiet.stdout

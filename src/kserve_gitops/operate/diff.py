@@ -17,9 +17,12 @@ from typing import Any
 
 
 from ..errors import UsageError
-from ..inputs.config import CONFIG_FILE
+from ..inputs.config import CONFIG_FILE, load_config
 from ..render.kustomize import find_renderer, render_many
+from ..validate.admission import review
 from ..validate.base import ObjectKey, object_key
+from ..validate.run import default_crd_roots
+from ..validate.schemas import CrdLibrary
 from ..validate.base import index_stream as index_objects
 from ..synth.app import load_inputs, synthesize
 from ..synth.merge import dig
@@ -48,6 +51,8 @@ class EnvironmentDiff:
     changes: list[ObjectChange] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
     status: str = "changed"  # changed | added | removed (the environment itself)
+    # what the environment's admission chain says about the change (validate/admission.py)
+    admission: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for c in self.changes if c.status == status)
@@ -64,11 +69,15 @@ class DiffResult:
     def changed(self) -> bool:
         return any(env.changes for env in self.environments)
 
+    @property
+    def refused(self) -> bool:
+        return any(" refuses " in line for env in self.environments for line in env.admission)
+
 
 # --- building both sides -----------------------------------------------------------------------------
 
 
-def diff_repo(root: Path, *, base: str = "HEAD") -> DiffResult:
+def diff_repo(root: Path, *, base: str = "HEAD", admission: bool = True) -> DiffResult:
     top = gitrepo.toplevel(root)
     commit = gitrepo.resolve(base, cwd=top)
     inside = root.resolve().relative_to(top.resolve()) if root.resolve() != top.resolve() else Path(".")
@@ -79,7 +88,29 @@ def diff_repo(root: Path, *, base: str = "HEAD") -> DiffResult:
         else:
             before = render_inputs(base_root)
     after = render_inputs(root)
-    return compare(before, after, base_ref=base, base_commit=commit)
+    result = compare(before, after, base_ref=base, base_commit=commit)
+    if admission and result.changed:
+        add_admission_verdicts(root, result, before, after)
+    return result
+
+
+def add_admission_verdicts(root: Path, result: DiffResult, before: dict, after: dict) -> None:
+    """Each environment's added and changed objects through its KServe release's admission chain, as the
+    cluster would see them (changed objects as UPDATEs): refusals and warnings lead the summary."""
+    config = load_config(root / CONFIG_FILE)
+    library = CrdLibrary(roots=default_crd_roots(root))
+    lines = []
+    for env_diff in result.environments:
+        if not env_diff.changes or env_diff.name not in config.environments:
+            continue
+        env = config.environment(env_diff.name)
+        verdicts = review(after.get(env.name, {}), before.get(env.name, {}), environment=env, crd_files=library.crd_files(env.kserve_version))
+        for key, verdict in verdicts:
+            word = "refuses" if verdict.severity == "error" else "warns on"
+            line = f"{env.name}: KServe {env.kserve_version} {word} {ObjectChange('changed', key).label} ({verdict.operation}, {verdict.rule}): {verdict.message}"
+            env_diff.admission.append(line)
+            lines.append(line)
+    result.summary[:0] = lines
 
 
 def render_inputs(root: Path) -> dict[str, dict[ObjectKey, dict[str, Any]]]:

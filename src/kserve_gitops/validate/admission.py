@@ -307,6 +307,37 @@ def finding_hint(verdict: Verdict, kserve_version: str) -> str:
     return f"refused by {describe(verdict, kserve_version)}" if verdict.severity == ERROR else f"warning from {describe(verdict, kserve_version)}"
 
 
+# --- a change under review (diff) ---------------------------------------------------------------------
+
+
+def review(
+    new: dict[Any, dict[str, Any]],
+    old: dict[Any, dict[str, Any]],
+    *,
+    environment: Any,
+    crd_files: Sequence[Path],
+) -> list[tuple[Any, Verdict]]:
+    """What the cluster would say about the objects a change adds or changes: every object of the new
+    environment goes to the helper (cluster state), existing ones as UPDATEs of their old version, and
+    the verdicts on added and changed objects are returned as (object key, verdict)."""
+    from .schemas import SchemaSet
+
+    schema_set = SchemaSet(kubernetes_version=environment.kubernetes_version, crd_files=crd_files)
+    kinds = set(schema_set.crd_keys())
+    keys = [key for key, data in new.items() if wanted(data, kinds)]
+    if not keys:
+        return []
+    origins = {schema_set.crd_origin(new[k]["apiVersion"], new[k]["kind"]) for k in keys}
+    verdicts = admit(
+        [new[k] for k in keys],
+        kserve_version=environment.kserve_version,
+        deployment_mode=environment.deployment_mode,
+        crd_files=[crd_json_copy(p) for p in sorted(o for o in origins if o is not None)],
+        old=[old.get(k) for k in keys],
+    )
+    return [(key, verdict) for key, answer in zip(keys, verdicts) if new[key] != old.get(key) for verdict in answer]
+
+
 # --- the check ---------------------------------------------------------------------------------------
 
 from .run import CheckContext, check, finding_for  # noqa: E402  (run.py imports this module at its end)
