@@ -14,8 +14,9 @@ EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
 def validate_cli(*args: str, **kw):
-    """``kserve-gitops validate`` as a process, schema and KServe checks only (policies have their own tests)."""
-    return run_cli_process("validate", *args, "--no-policy", **kw)
+    """``kserve-gitops validate`` as a process, schema and KServe checks only (policies and the admission
+    stage have their own tests)."""
+    return run_cli_process("validate", *args, "--no-policy", "--no-admission", **kw)
 
 def test_import_from_stdin_files_kserve_crds_by_version(tmp_path: Path) -> None:
     stream = "\n---\n".join(p.read_text() for p in sorted((SHARED_CRDS / "kserve" / "v0.14.1").glob("*.yaml")))

@@ -22,8 +22,9 @@ SCHEMA_RULES = ("schema", "schema-missing")
 
 
 def validate_cli(*args: str, **kw):
-    """``kserve-gitops validate`` as a process, schema and KServe checks only (policies have their own tests)."""
-    return run_cli_process("validate", *args, "--no-policy", **kw)
+    """``kserve-gitops validate`` as a process, schema and KServe checks only (policies and the admission
+    stage have their own tests)."""
+    return run_cli_process("validate", *args, "--no-policy", "--no-admission", **kw)
 
 def verdicts(findings) -> dict[tuple[str, str], bool]:
     out: dict[tuple[str, str], bool] = {}

@@ -16,8 +16,9 @@ POS = EXAMPLES / "positive"
 
 
 def validate_cli(*args: str, **kw):
-    """``kserve-gitops validate`` as a process, schema and KServe checks only (policies have their own tests)."""
-    return run_cli_process("validate", *args, "--no-policy", **kw)
+    """``kserve-gitops validate`` as a process, schema and KServe checks only (policies and the admission
+    stage have their own tests)."""
+    return run_cli_process("validate", *args, "--no-policy", "--no-admission", **kw)
 
 def findings(run) -> list[dict]:
     return json.loads(run.stdout)["findings"]
@@ -150,3 +151,12 @@ def test_paths_default_to_the_kubernetes_version_of_kserve_gitops_yaml(tmp_path,
     seen.clear()
     validate_run.validate_paths([str(manifest)], validate_run.ValidateOptions(policies=False), root=tmp_path / "elsewhere")
     assert seen == [None]  # no kserve-gitops.yaml: the newest bundled version
+
+
+def test_an_unknown_kserve_version_is_an_error_naming_the_known_ones(tmp_path: Path) -> None:
+    # Never the CRDs of another release (KServe main used to stand in for any version it did not know).
+    path = str(NEG / "schema-type" / "input.yaml")
+    run = validate_cli(path, "--kserve-version", "v0.15.0", cwd=REPO)
+    assert run.returncode == 2
+    assert "no CRDs of KServe v0.15.0 (CRDs found for: v0.14.1, v0.20.0)" in run.stderr
+    assert "schemas fetch --kserve v0.15.0" in run.stderr

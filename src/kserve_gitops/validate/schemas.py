@@ -317,7 +317,19 @@ class CrdLibrary:
     roots: list[Path] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
 
+    def kserve_versions(self) -> list[str]:
+        """The KServe releases some root holds CRDs for (``kserve/<version>/``)."""
+        found = {p.name for root in self.roots if (root / "kserve").is_dir() for p in (root / "kserve").iterdir() if p.is_dir() and p.name.startswith("v")}
+        return sorted(found, key=lambda v: tuple(int(x) for x in re.findall(r"\d+", v)))
+
     def crd_files(self, kserve_version: str | None) -> list[Path]:
+        if kserve_version not in (None, "main") and kserve_version not in self.kserve_versions():
+            # Never fall back to another release's CRDs: a gate must judge against the release it deploys.
+            have = ", ".join(self.kserve_versions()) or "none"
+            raise UsageError(
+                f"no CRDs of KServe {kserve_version} (CRDs found for: {have})",
+                hint=f"kserve-gitops schemas fetch --kserve {kserve_version}, or schemas import --kserve-version {kserve_version} FILE",
+            )
         out: list[Path] = list(self.files)
         for root in self.roots:
             if root.is_file():
@@ -333,9 +345,8 @@ class CrdLibrary:
 
 
 def _kserve_file_wanted(rel: tuple[str, ...], kserve_version: str | None, root: Path) -> bool:
-    versioned = [p.name for p in (root / "kserve").iterdir() if p.is_dir() and p.name.startswith("v")]
-    if len(rel) == 2:  # kserve/<file>: the main branch
-        return kserve_version in (None, "main") or kserve_version not in versioned
+    if len(rel) == 2:  # kserve/<file>: the main branch (crd_files refuses a release no root has)
+        return kserve_version in (None, "main")
     if len(rel) == 3 and rel[1].startswith("v"):
         return rel[1] == kserve_version
     return False  # install/, runtimes/: not CRDs
