@@ -210,27 +210,43 @@ CANARY_INDEX = re.compile(r"canary\[(\d+)\]")
 MUST_NOT_SET = re.compile(r"must not set (\w+)")
 # a webhook that cannot decode the object: "json: cannot unmarshal ... into Go struct field T.spec.x of type int32"
 GO_STRUCT_FIELD = re.compile(r"Go struct field \w+\.(\S+) of type")
+GO_NUMBER = re.compile(r"cannot unmarshal number (\S+) into")
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
+COMPONENTS = ("predictor", "transformer", "explainer")
+CAMEL_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+QUOTED = re.compile(r"\"([^\"]+)\"|'([^']+)'|\[([^\]\[]+)\]|\(([^()]+)\)")
+# keys that name no particular field when a message uses the plain word ("a name must consist of ...", "in
+# namespace models"); they still match when quoted ('name')
+GENERIC_KEYS = frozenset(
+    {"name", "namespace", "type", "value", "kind", "apiversion", "spec", "metadata", "status", "data", "key", "image",
+     "format", "version", "path", "uri", "args", "command", "env", "labels", "annotations", "resources"}
+)
 
 
 def locate_verdict(data: dict[str, Any], verdict: Verdict) -> list[Any]:
     """The JSON path a verdict is about: the helper's field when the webhook gave one, else the place in
-    the object its message names (a canary by name or index, a field or a value it quotes), else spec."""
+    the object its message names (a field path a decoder quotes, a canary by name or index, a field or a
+    value it names), else spec."""
     if verdict.field:
         return parse_field(verdict.field)
     message = verdict.message
     if (m := GO_STRUCT_FIELD.search(message)) is not None:
-        # Go names embedded structs in the path (spec.predictor.ComponentExtensionSpec.maxReplicas);
-        # JSON keys of Kubernetes APIs start lower-case.
-        return [p for p in parse_field(m.group(1)) if not (isinstance(p, str) and p[:1].isupper())]
+        # Go names embedded structs in the path (spec.predictor.ComponentExtensionSpec.maxReplicas) and
+        # leaves out list indices (spec.predictor.containers.ports.containerPort).
+        number = GO_NUMBER.search(message)
+        found = _resolve(data, [p for p in parse_field(m.group(1)) if isinstance(p, str)], number.group(1) if number else None)
+        if found:
+            return found
     spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
     canaries = spec.get("canary") if isinstance(spec.get("canary"), list) else []
     index = None
     if (m := CANARY_INDEX.search(message)) is not None:
         index = int(m.group(1))
     elif (m := CANARY_NAMED.search(message)) is not None:
-        index = next((i for i, c in enumerate(canaries) if isinstance(c, dict) and (c.get("predictor") or {}).get("name") == m.group(1)), None)
-    if index is not None and index < len(canaries):
+        # the last canary of that name: a duplicate is refused at its second occurrence
+        named = [i for i, c in enumerate(canaries) if isinstance(c, dict) and isinstance(c.get("predictor"), dict) and c["predictor"].get("name") == m.group(1)]
+        index = named[-1] if named else None
+    if index is not None and index < len(canaries) and isinstance(canaries[index], dict):
         base: list[Any] = ["spec", "canary", index]
         entry = canaries[index]
         if (m := MUST_NOT_SET.search(message)) is not None and m.group(1) in (entry.get("predictor") or {}):
@@ -239,33 +255,107 @@ def locate_verdict(data: dict[str, Any], verdict: Verdict) -> list[Any]:
         return found or base
     if "canary" in message and canaries:
         return ["spec", "canary"]
+    components = [c for c in COMPONENTS if re.search(rf"\b{c}\b", message) and isinstance(spec.get(c), dict)]
+    if len(components) == 1:
+        found = _mentioned(spec[components[0]], message, ["spec", components[0]])
+        if found:
+            return found
     found = _mentioned(data, message, [])
     if found:
         return found
     return ["spec"] if spec else ["metadata", "name"]
 
 
+def _resolve(data: Any, names: list[str], leaf: str | None) -> list[Any] | None:
+    """The path of ``names`` in ``data``, skipping names it does not have (Go's embedded struct names) and
+    trying each element of a list (preferring the one whose value is ``leaf``); None when nothing matches."""
+    best: tuple[int, bool, list[Any]] | None = None
+
+    def walk(node: Any, rest: list[str], path: list[Any], matched: int) -> None:
+        nonlocal best
+        if isinstance(node, list):
+            for i, child in enumerate(node):
+                walk(child, rest, [*path, i], matched)
+            return
+        if rest and isinstance(node, dict) and rest[0] in node:
+            walk(node[rest[0]], rest[1:], [*path, rest[0]], matched + 1)
+            return
+        if rest:
+            walk(node, rest[1:], path, matched)
+            return
+        candidate = (matched, leaf is not None and str(node) == leaf, path)
+        if matched and (best is None or candidate[:2] > best[:2]):
+            best = candidate
+
+    walk(data, names, [], 0)
+    return best[2] if best else None
+
+
 def _mentioned(node: Any, message: str, prefix: list[Any]) -> list[Any] | None:
-    """The deepest key or string value of ``node`` that the message names (case-insensitively)."""
-    tokens = {t.lower() for t in TOKEN.findall(message)} | {q.lower() for q in re.findall(r"[\[\"']([^\]\"']+)[\]\"']", message)}
-    best: list[Any] | None = None
+    """The place in ``node`` the message names, or None.
+
+    A key is named by an identifier of the message, case-insensitively (``'MinReplicas'`` names
+    ``minReplicas``, ``node`` names ``nodes``, ``predictor.name`` names ``predictor``), a generic key
+    (``name``) only when quoted, a key of several words also by those words (``target utilization
+    percentage``); a value by a quoted string, an identifier or a word of the message, exactly
+    (``PYTHONPATH``, ``[turbo]``, a URI). Each thing named stands for its outermost place (``'name'`` in a
+    predictor's message is the model's name, not its model format's; the later of equals, where a
+    repetition is refused); of those, the deepest wins (the variable, not its container), then the one the
+    message names first."""
+    quoted = [next(g for g in q if g) for q in QUOTED.findall(message)]
+    words = [*TOKEN.findall(message), *(w.strip("\"'()[],;:.") for w in message.split())]
+    position: dict[str, int] = {}
+    for text in [*quoted, *words]:
+        if text:
+            position.setdefault(text, message.find(text))
+    values = {t for t in position if len(t) > 2}
+    keys = {t.lower(): at for t, at in position.items()}
+    for token in TOKEN.findall(" ".join(QUOTED.sub(" ", message).split())):  # not the dots of a quoted name
+        for part in token.split(".") if "." in token else ():
+            if part:
+                keys.setdefault(part.lower(), message.find(part))
+    quoted_keys = {t.lower() for t in quoted}
+    # what the message names -> (its outermost place, where the message names it, document order)
+    named: dict[str, tuple[list[Any], int, int]] = {}
+    order = 0
+
+    def consider(evidence: str, path: list[Any], at: int) -> None:
+        seen = named.get(evidence)
+        if seen is None or len(path) <= len(seen[0]):
+            named[evidence] = (path, at, order)
+
+    def key_named(key: str) -> tuple[str, int] | None:
+        low = key.lower()
+        for token in (low, low[:-1] if low.endswith("s") else None):
+            if token and token in keys and (low not in GENERIC_KEYS or token in quoted_keys):
+                return token, keys[token]
+        # a key of two words or more, spelled out: "target utilization percentage" names
+        # serving.kserve.io/targetUtilizationPercentage
+        parts = CAMEL_WORD.findall(key.rsplit("/", 1)[-1])
+        if len(parts) > 1 and (m := re.search(r"\b" + r"[\s_-]+".join(map(re.escape, parts)) + r"\b", message, re.I)):
+            return m.group(0).lower(), m.start()
+        return None
 
     def walk(value: Any, path: list[Any]) -> None:
-        nonlocal best
+        nonlocal order
+        order += 1
         if isinstance(value, dict):
             for key, child in value.items():
                 child_path = [*path, key]
-                if str(key).lower() in tokens and (best is None or len(child_path) > len(best)):
-                    best = child_path
+                if (hit := key_named(str(key))) is not None:
+                    consider("key:" + hit[0], child_path, hit[1])
                 walk(child, child_path)
         elif isinstance(value, list):
             for i, child in enumerate(value):
                 walk(child, [*path, i])
-        elif isinstance(value, str) and value.lower() in tokens and len(value) > 2 and path and (best is None or len(path) > len(best)):
-            best = path
+        elif isinstance(value, str) and value in values and path not in (["kind"], ["apiVersion"]):
+            consider("value:" + value, path, position[value])
 
     walk(node, prefix)
-    return best
+    if not named:
+        return None
+    path, _, _ = max(named.values(), key=lambda place: (len(place[0]), -place[1], place[2]))
+    return path
 
 
 # --- a runtime failure of our own: the predictor's host label ------------------------------------------
