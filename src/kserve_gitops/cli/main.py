@@ -12,6 +12,7 @@ import click
 from rich.markup import escape
 
 from .. import __version__
+from ..credentials import redact
 from ..errors import EXIT_ENVIRONMENT, EXIT_INPUT, KserveGitopsError
 from .common import State, console_err
 
@@ -29,7 +30,7 @@ class Group(click.Group):
         except KserveGitopsError as exc:
             if debug:
                 traceback.print_exc()
-            console_err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+            console_err().print(f"[bold red]error:[/] {escape(redact(str(exc)))}", markup=True, highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
@@ -47,7 +48,7 @@ class Group(click.Group):
         except Exception as exc:  # a bug must never look like a pass
             if debug:
                 traceback.print_exc()
-            console_err().print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", markup=False)
+            console_err().print(f"internal error: {type(exc).__name__}: {redact(str(exc))} (run with --debug for the traceback)", markup=False)
             sys.exit(EXIT_ENVIRONMENT)
 
 

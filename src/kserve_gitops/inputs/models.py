@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import credentials
 from ..errors import ModelError
 from .config import PlatformConfig
-from .yamlsrc import load_one, positions_for
+from .yamlsrc import format_json_path, load_one, positions_for
 
 MODELS_DIR = "models"
 BASE_FILE = "inferenceservice.yaml"
@@ -86,6 +87,7 @@ def load_model(directory: Path, config: PlatformConfig, root: Path) -> Model:
     _check_inside(base_file, root, base_rel)
     base = load_one(_source_path(base_file, root))
     _check_base(base, base_rel, name)
+    _check_credentials(base, base_rel)
     targets = _target_environments(base, base_rel, config)
 
     overlays: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -109,6 +111,7 @@ def load_model(directory: Path, config: PlatformConfig, root: Path) -> Model:
             )
         patch = load_one(_source_path(file, root))
         _check_patch(patch, rel, name)
+        _check_credentials(patch, rel)
         overlays[env] = (rel, patch)
     return Model(name=name, base_path=base_rel, base=base, environments=targets, overlays=overlays)
 
@@ -138,6 +141,19 @@ def _check_inside(path: Path, root: Path, rel: str) -> None:
 def _fail(message: str, path: str, parts: list[Any], *, field: str | None = None, hint: str | None = None):
     line, col, _ = positions_for(path).locate(0, parts)
     raise ModelError(message, path=path, line=line, column=col, field=field, hint=hint)
+
+
+def _check_credentials(doc: dict[str, Any], rel: str) -> None:
+    """Synth copies a model into every environment's overlay: a credential in it would be copied too."""
+    for parts, what in credentials.find(doc):
+        field = format_json_path(parts)
+        _fail(
+            f"holds {what}; synth does not copy credentials into charts/ and overlays/",
+            rel,
+            parts,
+            field=field,
+            hint="use the environment's IRSA ServiceAccount or a storage-config Secret, and rotate this credential",
+        )
 
 
 def _check_base(base: Any, rel: str, name: str) -> None:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .. import results
-from ..errors import ToolFailed, UsageError
+from ..errors import ToolFailed
 from ..results import ERROR, WARNING, Finding, LoadedObject
 from ..tools import find_tool, run_tool
 
@@ -103,6 +103,15 @@ class Verdict:
         # llminferenceservice.kserve-webhook-server.v1alpha2.validator -> without the version
         name = re.sub(r"\.v1(alpha|beta)?\d*\.", ".", self.webhook)
         return WEBHOOK_RULES.get(name, "KSA004")
+
+
+HELPER_SOURCES = Path(__file__).resolve().parent / "admission_helper"
+
+
+def helper_releases() -> list[str]:
+    """The KServe releases a helper can be built for (one folder each under admission_helper/)."""
+    names = [p.name.removeprefix("kserve-") for p in HELPER_SOURCES.glob("kserve-v*") if p.is_dir()]
+    return sorted(names, key=lambda v: tuple(int(x) for x in re.findall(r"\d+", v)))
 
 
 def helper_path(kserve_version: str) -> str:
@@ -447,10 +456,9 @@ def admission_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[
     if not sent:
         return
     if version is None:
-        raise UsageError(
-            "which KServe release's admission webhooks to run is not known",
-            hint="pass -e ENV or --kserve-version V (or --no-admission)",
-        )
+        # Nothing names the cluster's release (files outside a repo, no -e or --kserve-version): the
+        # newest release we pin; the hint of every finding names it.
+        version = helper_releases()[-1]
     origins = set()
     if ctx.schema_set is not None:
         for obj in sent:

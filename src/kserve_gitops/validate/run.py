@@ -16,6 +16,7 @@ from typing import BinaryIO, Callable, Iterable, Sequence
 
 import yaml
 
+from ..credentials import redact
 from ..errors import RenderError, UsageError
 from ..inputs.config import CONFIG_FILE, Environment, PlatformConfig, load_config
 from ..inputs.models import Model
@@ -55,7 +56,8 @@ class ValidateOptions:
     render_cache: bool = True
     # the admission stage (admission.py): KServe's webhooks and the API server's CRD validation
     admission: bool = True
-    # with PATHs and no environment: the KServe release whose webhooks run (newest of kserve-gitops.yaml)
+    # with PATHs and no environment: the KServe release whose webhooks run (newest of kserve-gitops.yaml,
+    # else the newest release a helper is pinned for)
     admission_kserve_version: str | None = None
     # env -> the objects a change updates (validate --base, lifecycle commands): UPDATE instead of CREATE
     base_objects: dict[str, dict[tuple[str, str, str, str], dict]] | None = None
@@ -248,13 +250,21 @@ def validate_objects(
                 findings.extend(check_fn(objects, ctx))
         for future in waiting:
             findings.extend(future.result())
-    findings = sorted(set(findings), key=Finding.sort_key)
+    # No report format may print a credential, whichever check quoted it.
+    findings = sorted({redacted(f) for f in findings}, key=Finding.sort_key)
     return EnvironmentResult(
         name=name or (env.name if env else "files"),
         objects=len(objects),
         findings=findings,
         checked=[obj.ref for obj in objects],
     )
+
+
+def redacted(finding: Finding) -> Finding:
+    message, hint = redact(finding.message), redact(finding.hint)
+    if message == finding.message and hint == finding.hint:
+        return finding
+    return dataclasses.replace(finding, message=message, hint=hint)
 
 
 def finding_for(obj: LoadedObject, parts: list, *, rule: str, message: str, severity: str = ERROR, engine: str = "", hint: str = "") -> Finding:
@@ -415,3 +425,4 @@ from . import kserve_checks  # noqa: E402,F401
 from . import kserve_features  # noqa: E402,F401
 from .policy import check as _policy_check  # noqa: E402,F401
 from . import admission  # noqa: E402,F401
+from . import secrets_check  # noqa: E402,F401

@@ -1,0 +1,54 @@
+"""Credentials written into manifests: found, refused, and never printed.
+
+A storage URI with a user and password (``s3://AKIA…:secret@bucket/model``), an access key in an env value
+or an annotation, a private key in a ConfigMap: git keeps each forever, and every report that quotes the
+value copies it into CI logs, annotations and SARIF uploads. ``find`` names where one is (never what);
+``redact`` blanks the secret part of any text before it is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+# scheme://user:password@host (also user@host with a token as the user, as git and some S3 gateways take)
+URI_USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)([^/\s@:\"']+)(:[^/\s@\"']*)?@", re.IGNORECASE)
+# values that are credentials whatever their key: AWS access key ids, private keys, GitHub and Slack tokens
+SECRET_VALUE = re.compile(
+    r"(AKIA|ASIA)[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|gh[pousr]_[A-Za-z0-9]{36}|xox[abpr]-[A-Za-z0-9-]{10,}"
+)
+REDACTED = "***"
+
+
+def redact(text: str) -> str:
+    """``text`` with the userinfo of every URI and every credential-shaped value replaced by ***."""
+    if not text:
+        return text
+    text = URI_USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
+    return SECRET_VALUE.sub(REDACTED, text)
+
+
+def has_credential(value: str) -> str | None:
+    """What kind of credential ``value`` holds, or None."""
+    match = URI_USERINFO.search(value)
+    if match and (match.group(3) or SECRET_VALUE.search(match.group(2)) or len(match.group(2)) >= 20):
+        return "a URI with a user and password"
+    if SECRET_VALUE.search(value):
+        return "a credential (an access key, token or private key)"
+    return None
+
+
+def find(obj: Any, path: list[Any] | None = None) -> Iterator[tuple[list[Any], str]]:
+    """(JSON path, what) for every string in ``obj`` that holds a credential: URIs anywhere (storageUri,
+    storageUris, sourceModelUri, args), env values, annotations, ConfigMap data."""
+    path = path or []
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from find(value, [*path, key])
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            yield from find(value, [*path, i])
+    elif isinstance(obj, str):
+        what = has_credential(obj)
+        if what:
+            yield path, what
