@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"sync"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
@@ -16,6 +17,7 @@ import (
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
 	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
 	structuralpruning "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	"k8s.io/apiextensions-apiserver/pkg/crdserverscheme"
@@ -200,17 +202,81 @@ func (c *CRDs) Has(obj map[string]interface{}) bool {
 	return ok
 }
 
-// Decode does what the API server does when it reads a custom resource: unknown fields are pruned and
-// the schema's defaults applied. Objects of no known CRD are returned unchanged.
-func (c *CRDs) Decode(obj map[string]interface{}) map[string]interface{} {
+// Decode does what the API server does when it reads a custom resource from a request body
+// (customresource_handler.go: unstructuredSchemaCoercer, then unstructuredDefaulter): metadata is read into
+// ObjectMeta, unknown fields are pruned, nulls where the schema allows none and has no default are dropped,
+// the metadata of embedded objects is coerced, and the schema's defaults are applied. Findings mean the API
+// server refuses the body before anything else runs (metadata of the wrong type: labels: {version: 1}).
+// Objects of no known CRD are returned unchanged.
+func (c *CRDs) Decode(obj map[string]interface{}) (map[string]interface{}, []Finding) {
 	v, ok := c.versions[gvkOf(obj)]
 	if !ok || v.ready() != nil {
-		return obj
+		return obj, nil
+	}
+	refused := func(fieldPath, message string) []Finding {
+		return []Finding{{Stage: "schema", Webhook: v.crdName, Severity: "error", Field: fieldPath, Message: message, Operation: "CREATE"}}
 	}
 	obj = runtime.DeepCopyJSON(obj)
+	objectMeta, foundMeta, err := schemaobjectmeta.GetObjectMeta(obj, false)
+	if err != nil {
+		return obj, refused(metadataField(err), err.Error())
+	}
+	apiVersion, kind := obj["apiVersion"], obj["kind"]
 	structuralpruning.Prune(obj, v.structural, true)
+	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(obj, v.structural)
+	if ferr := schemaobjectmeta.Coerce(nil, obj, v.structural, false, false); ferr != nil {
+		return obj, refused(ferr.Field, ferr.ErrorBody())
+	}
+	obj["apiVersion"], obj["kind"] = apiVersion, kind
+	if foundMeta {
+		if err := schemaobjectmeta.SetObjectMeta(obj, objectMeta); err != nil {
+			return obj, refused("metadata", err.Error())
+		}
+	}
 	structuraldefaulting.Default(obj, v.structural)
-	return obj
+	return obj, nil
+}
+
+// metadataField is where in metadata a JSON type error points ("metadata.labels" for "cannot unmarshal
+// number into Go struct field ObjectMeta.labels of type string"): the Field of encoding/json's
+// UnmarshalTypeError, or of sigs.k8s.io/json's copy of it, which the API server's decoder returns.
+func metadataField(err error) string {
+	v := reflect.ValueOf(err)
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() == reflect.Struct {
+		if f := v.FieldByName("Field"); f.IsValid() && f.Kind() == reflect.String && f.String() != "" {
+			return "metadata." + f.String()
+		}
+	}
+	return "metadata"
+}
+
+// generatedName is the name the API server gives an object that has only metadata.generateName (the
+// registry does it before validation): the prefix, cut to 58 characters, and five random characters;
+// five fixed ones from the same alphabet here, so that answers do not change from run to run.
+func generatedName(base string) string {
+	const maxGeneratedNameLength = 63 - 5
+	if len(base) > maxGeneratedNameLength {
+		base = base[:maxGeneratedNameLength]
+	}
+	return base + "bcdfg"
+}
+
+// placeInScope does what the registry does with an object's namespace and name before it validates a
+// write: a namespaced object without a namespace lands in the request's ("default" for a client that names
+// none), a cluster-scoped one loses the namespace it carries (kustomize's namespace: sets it on every kind
+// it does not know), and an object with only generateName gets its generated name.
+func (v *crdVersion) placeInScope(u *unstructured.Unstructured, namespace string) {
+	if !v.namespaced {
+		u.SetNamespace("")
+	} else if u.GetNamespace() == "" {
+		u.SetNamespace(namespace)
+	}
+	if u.GetName() == "" && u.GetGenerateName() != "" {
+		u.SetName(generatedName(u.GetGenerateName()))
+	}
 }
 
 // Validate runs the registry strategy's validation (OpenAPI schema with formats, embedded metadata,
@@ -225,17 +291,13 @@ func (c *CRDs) Validate(obj, old map[string]interface{}, operation string) []Fin
 		return []Finding{{Stage: "schema", Webhook: v.crdName, Severity: "error", Message: err.Error(), Operation: operation}}
 	}
 	u := &unstructured.Unstructured{Object: runtime.DeepCopyJSON(obj)}
-	if v.namespaced && u.GetNamespace() == "" {
-		u.SetNamespace("default")
-	}
+	v.placeInScope(u, "default")
 	ctx := request.WithNamespace(context.Background(), u.GetNamespace())
 	var errs field.ErrorList
 	var warnings []string
 	if old != nil {
 		o := &unstructured.Unstructured{Object: runtime.DeepCopyJSON(old)}
-		if v.namespaced && o.GetNamespace() == "" {
-			o.SetNamespace(u.GetNamespace())
-		}
+		v.placeInScope(o, u.GetNamespace())
 		// What a client's apply sends: the stored object's resourceVersion (the API server refuses an
 		// update without one).
 		if o.GetResourceVersion() == "" {
@@ -273,11 +335,16 @@ func (c *CRDs) Validate(obj, old map[string]interface{}, operation string) []Fin
 		if celErrors[e.Error()] {
 			stage = "cel"
 		}
+		fieldPath := e.Field
+		if fieldPath == "<nil>" {
+			// field.Invalid(nil, ...): the whole object ("some validation rules were not checked ...")
+			fieldPath = ""
+		}
 		findings = append(findings, Finding{
 			Stage:     stage,
 			Webhook:   v.crdName,
 			Severity:  "error",
-			Field:     e.Field,
+			Field:     fieldPath,
 			Message:   e.ErrorBody(),
 			Operation: operation,
 		})

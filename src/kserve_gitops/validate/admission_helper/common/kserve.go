@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -88,14 +89,74 @@ func GVKOf(obj map[string]interface{}) schema.GroupVersionKind {
 	return schema.FromAPIVersionAndKind(apiVersion, kind)
 }
 
-// Mutated returns a mutating webhook's result in JSON form, keeping apiVersion and kind.
+// Mutated returns a mutating webhook's result in JSON form, keeping apiVersion and kind: obj with the
+// webhook's patch applied, as the API server applies it. controller-runtime's defaulter answers with a JSON
+// patch from the request to the defaulted object re-encoded from its Go type, minus the removals that
+// decoding and re-encoding alone would make (dropSchemeRemovals): a field the release's Go type does not
+// know (a CRD newer than the release, as scaling.keda of the main branch's LLMInferenceService for KServe
+// v0.20.0) stays in the object, while whatever the defaulter itself changed or added (name: "" where the Go
+// field has no omitempty) is taken.
 func Mutated(obj map[string]interface{}, typed runtime.Object, hook Hook) (map[string]interface{}, []Finding) {
 	out, err := ToUnstructured(typed)
 	if err != nil {
 		return obj, hook.Denied(err)
 	}
-	out["apiVersion"], out["kind"] = obj["apiVersion"], obj["kind"]
-	return out, nil
+	// what the scheme alone makes of the request: a fresh object of the same type, decoded and re-encoded
+	plain := reflect.New(reflect.TypeOf(typed).Elem()).Interface()
+	if err := FromUnstructured(obj, plain); err != nil {
+		return obj, hook.Denied(err)
+	}
+	roundTrip, err := ToUnstructured(plain)
+	if err != nil {
+		return obj, hook.Denied(err)
+	}
+	merged, _ := keepSchemeRemovals(obj, roundTrip, out).(map[string]interface{})
+	merged["apiVersion"], merged["kind"] = obj["apiVersion"], obj["kind"]
+	return merged, nil
+}
+
+// keepSchemeRemovals is defaulted, with every map key of original put back that defaulted lacks only because
+// the Go type dropped it (roundTrip lacks it too). Lists of equal length are merged element by element;
+// anything else is defaulted's.
+func keepSchemeRemovals(original, roundTrip, defaulted interface{}) interface{} {
+	switch d := defaulted.(type) {
+	case map[string]interface{}:
+		o, ok := original.(map[string]interface{})
+		if !ok {
+			return defaulted
+		}
+		r, _ := roundTrip.(map[string]interface{})
+		out := make(map[string]interface{}, len(d))
+		for k, v := range d {
+			if ov, found := o[k]; found {
+				out[k] = keepSchemeRemovals(ov, r[k], v)
+			} else {
+				out[k] = v
+			}
+		}
+		for k, v := range o {
+			if _, kept := d[k]; kept {
+				continue
+			}
+			if _, survives := r[k]; !survives {
+				out[k] = v // removed by the scheme, not by the webhook
+			}
+		}
+		return out
+	case []interface{}:
+		o, ok := original.([]interface{})
+		r, _ := roundTrip.([]interface{})
+		if !ok || len(o) != len(d) || len(r) != len(d) {
+			return defaulted
+		}
+		out := make([]interface{}, len(d))
+		for i := range d {
+			out[i] = keepSchemeRemovals(o[i], r[i], d[i])
+		}
+		return out
+	default:
+		return defaulted
+	}
 }
 
 // CustomValidator is controller-runtime's webhook.CustomValidator without ValidateDelete.

@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 )
 
 // Request is one object of the environment; Old is the base commit's render of the same object (UPDATE).
@@ -41,7 +43,10 @@ type Response struct {
 }
 
 // ReadRequests reads every input line before anything is judged: the webhooks need the whole environment as
-// cluster state (other runtimes, the InferenceService of a TrainedModel).
+// cluster state (other runtimes, the InferenceService of a TrainedModel). Numbers are read as the API server
+// reads a request body: a whole number becomes an int64, anything else a float64. (encoding/json would make
+// every number a float64, and CEL refuses a float64 where the schema says integer: "invalid data, expected
+// int, got float64" for every rule over an integer field.)
 func ReadRequests(in io.Reader) ([]Request, error) {
 	var requests []Request
 	scanner := bufio.NewScanner(in)
@@ -53,7 +58,7 @@ func ReadRequests(in io.Reader) ([]Request, error) {
 			continue
 		}
 		var req Request
-		if err := json.Unmarshal(scanner.Bytes(), &req); err != nil {
+		if err := utiljson.Unmarshal(scanner.Bytes(), &req); err != nil {
 			return nil, fmt.Errorf("input line %d: %w", line, err)
 		}
 		if req.Object == nil {

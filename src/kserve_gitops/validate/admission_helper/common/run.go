@@ -128,15 +128,23 @@ func Admit(ctx context.Context, crds *CRDs, webhooks Webhooks, req Request, depl
 	if req.Old != nil {
 		operation = "UPDATE"
 		// The stored object went through the same defaulting when it was written.
-		old, _ = webhooks.Default(ctx, crds.Decode(req.Old), "CREATE")
-		old = crds.Decode(old)
+		old, _ = crds.Decode(req.Old)
+		old, _ = webhooks.Default(ctx, old, "CREATE")
+		old, _ = crds.Decode(old)
 		recordStatus(old, deploymentMode)
 	}
-	obj, findings := webhooks.Default(ctx, crds.Decode(req.Object), operation)
+	obj, findings := crds.Decode(req.Object)
+	if hasError(findings) {
+		return withOperation(findings, operation)
+	}
+	obj, findings = webhooks.Default(ctx, obj, operation)
 	if hasError(findings) {
 		return findings
 	}
-	obj = crds.Decode(obj)
+	obj, decodeFindings := crds.Decode(obj)
+	if hasError(decodeFindings) {
+		return append(findings, withOperation(decodeFindings, operation)...)
+	}
 	schemaFindings := crds.Validate(obj, old, operation)
 	findings = append(findings, schemaFindings...)
 	if hasError(schemaFindings) {
@@ -171,6 +179,13 @@ func recordStatus(stored map[string]interface{}, defaultMode string) {
 		status["deploymentMode"] = mode
 		stored["status"] = status
 	}
+}
+
+func withOperation(findings []Finding, operation string) []Finding {
+	for i := range findings {
+		findings[i].Operation = operation
+	}
+	return findings
 }
 
 func hasError(findings []Finding) bool {

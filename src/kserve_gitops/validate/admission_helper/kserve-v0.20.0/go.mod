@@ -180,3 +180,9 @@ replace github.com/expr-lang/expr => github.com/expr-lang/expr v1.17.7
 replace google.golang.org/grpc => google.golang.org/grpc v1.79.3
 
 replace github.com/lyft/protoc-gen-validate => github.com/envoyproxy/protoc-gen-validate v1.0.4
+
+// The API server's CRD validation as Kubernetes 1.34 ships it: apiextensions-apiserver v0.34.3 with the
+// kube-openapi it was released with. KServe v0.20.0 asks for a newer one, whose number validator reports a
+// second, different error for an integer beyond int64 (and checks int32/int64 ranges once the apiextensions
+// side stops stripping those formats, as 1.36 does); KServe's webhooks do not use it.
+replace k8s.io/kube-openapi => k8s.io/kube-openapi v0.0.0-20250710124328-f3f2b991d03b
