@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -337,3 +338,30 @@ def test_transformer_lists_that_are_not_lists_are_schema_findings_not_a_crash(tm
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert "isvc.yaml:15:" in result.stdout and "isvc.yaml:16:" in result.stdout  # env and args, each at its line
+
+
+def test_every_broken_model_is_reported_in_one_run_in_every_format(example_repo: Path) -> None:
+    """Three broken models cost one run, and CI sees them in the format it reads (exit 2, nothing else)."""
+    from conftest import run_cli_process
+
+    (example_repo / "models" / "churn-predictor" / "inferenceservice.yaml").write_text("apiVersion: [serving\n")
+    (example_repo / "models" / "customer-ltv" / "inferenceservice.yaml").write_text(
+        "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n  name: customer-ltv\n  namespace: models-dev\nspec: {}\n"
+    )
+    (example_repo / "models" / "sklearn-iris" / "staging.yaml").write_text("spec:\n  predictor: [1\n")
+    text = run_cli_process("validate", cwd=example_repo)
+    assert text.returncode == 2
+    for name in ("churn-predictor/inferenceservice.yaml:2", "customer-ltv/inferenceservice.yaml:5", "sklearn-iris/staging.yaml:3"):
+        assert f"models/{name}" in text.stderr, text.stderr
+    for fmt, needle in (("json", '"rule": "input-error"'), ("sarif", '"ruleId": "input-error"'), ("junit", "<failure"), ("github", "::error file=models/")):
+        run = run_cli_process("validate", "-o", fmt, cwd=example_repo)
+        assert run.returncode == 2, run.stderr
+        assert run.stdout.count("churn-predictor") >= 1 and "customer-ltv" in run.stdout and "sklearn-iris/staging.yaml" in run.stdout, run.stdout
+        assert needle in run.stdout
+    report = json.loads(run_cli_process("validate", "-o", "json", cwd=example_repo).stdout)
+    assert report["exitCode"] == 2
+    assert sorted((f["path"], f["line"]) for f in report["findings"]) == [
+        ("models/churn-predictor/inferenceservice.yaml", 2),
+        ("models/customer-ltv/inferenceservice.yaml", 5),
+        ("models/sklearn-iris/staging.yaml", 3),
+    ]

@@ -67,15 +67,21 @@ def test_broken_kustomization_is_bad_input(tmp_path: Path) -> None:
     assert "kustomize" in run.stderr
 
 
-def test_unreadable_inputs_exit_2(tmp_path: Path) -> None:
+def test_a_file_that_does_not_parse_is_a_finding_and_the_others_are_checked(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("a: [1, 2\n")
-    run = validate_cli("bad.yaml", cwd=tmp_path)
-    assert run.returncode == 2 and "bad.yaml:" in run.stderr
+    (tmp_path / "bad.json").write_text('{"a": }')
+    shutil.copy(NEG / "schema-type" / "input.yaml", tmp_path / "wrong-type.yaml")
+    run = validate_cli("bad.yaml", "bad.json", "wrong-type.yaml", "--kserve-version", "v0.20.0", "-o", "json", cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    got = [(f["rule"], f["path"], f["line"]) for f in findings(run)]
+    assert got == [("yaml-syntax", "bad.json", 1), ("yaml-syntax", "bad.yaml", 2), ("schema", "wrong-type.yaml", 7)]
+    sarif = validate_cli("bad.yaml", "-o", "sarif", cwd=tmp_path)
+    assert sarif.returncode == 1 and '"ruleId": "yaml-syntax"' in sarif.stdout
+
+
+def test_a_missing_path_is_bad_usage(tmp_path: Path) -> None:
     run = validate_cli("nope.yaml", cwd=tmp_path)
     assert run.returncode == 2 and "nope.yaml" in run.stderr
-    (tmp_path / "bad.json").write_text('{"a": }')
-    run = validate_cli("bad.json", cwd=tmp_path)
-    assert run.returncode == 2 and "bad.json:1:" in run.stderr
 
 
 def test_strict_turns_on_unknown_fields_and_duplicate_keys() -> None:

@@ -102,6 +102,29 @@ class LifecycleError(InputError):
     """A canary/promote/rollback request that cannot be applied to the model as it is."""
 
 
+class InputErrors(InputError):
+    """Several input files are bad: every one is reported in one run (three broken models, one run)."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        super().__init__(f"{len(errors)} input files have errors")
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+def collect(errors: list[InputError]) -> None:
+    """Raise what was collected: nothing, the one error, or all of them."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InputErrors(errors)
+
+
+def input_errors(exc: InputError) -> list[InputError]:
+    return list(exc.errors) if isinstance(exc, InputErrors) else [exc]
+
+
 # --- environment problems: exit 3 --------------------------------------------------------------------
 
 

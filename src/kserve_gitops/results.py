@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .errors import EXIT_FINDINGS, EXIT_OK
+from .errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
 
 ERROR = "error"
 WARNING = "warning"
@@ -21,6 +21,8 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "schema-missing": "No schema is known for the object's apiVersion and kind.",
     "object-malformed": "The document is not a Kubernetes object (no apiVersion or kind).",
     "duplicate-key": "A key appears twice in one YAML mapping (--strict).",
+    "input-error": "An input file (kserve-gitops.yaml, a model) cannot be read or is invalid; nothing was validated.",
+    "yaml-syntax": "A file given to validate does not parse as YAML or JSON.",
 }
 
 
@@ -160,12 +162,16 @@ class EnvironmentResult:
 class Report:
     environments: list[EnvironmentResult] = field(default_factory=list)
     fail_on_warn: bool = False
+    # the run stopped at input it could not read: its findings are those errors, and the exit code is 2
+    input_error: bool = False
 
     @property
     def findings(self) -> list[Finding]:
         return sorted((f for env in self.environments for f in env.findings), key=Finding.sort_key)
 
     def exit_code(self) -> int:
+        if self.input_error:
+            return EXIT_INPUT
         if any(env.verdict(fail_on_warn=self.fail_on_warn) == "fail" for env in self.environments):
             return EXIT_FINDINGS
         return EXIT_OK
@@ -173,3 +179,12 @@ class Report:
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=Finding.sort_key)
+
+
+def input_error_report(errors: Iterable[Any]) -> Report:
+    """The report of a run that stopped at bad input: one ``input-error`` finding per error."""
+    findings = [
+        Finding(rule="input-error", message=(f"{e.field}: {e.message}" if e.field else e.message), path=e.path or "", line=e.line or 0, column=e.column or 0, hint=e.hint or "", engine="inputs")
+        for e in errors
+    ]
+    return Report(environments=[EnvironmentResult(name="inputs", findings=sort_findings(findings))], input_error=True)

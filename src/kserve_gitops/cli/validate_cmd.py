@@ -6,7 +6,8 @@ from pathlib import Path
 import click
 
 from ..report import REPORTERS, ReportOptions
-from ..errors import UsageError
+from ..errors import InputError, UsageError, input_errors
+from ..results import input_error_report
 from ..inputs.config import CONFIG_FILE, load_config
 from ..validate.base import objects_at_ref
 from ..validate.run import ValidateOptions, validate_paths, validate_repo
@@ -107,10 +108,16 @@ def validate(
             raise UsageError("--base compares the repo's environments with a git revision; it takes no PATHs")
         names = [env.name for env in load_config(state.root / CONFIG_FILE).select(options.environments)]
         options.base_objects = objects_at_ref(state.root, base_ref, names)
-    if paths:
-        report = validate_paths(list(paths), options, root=state.root, stdin=click.get_binary_stream("stdin"))
-    else:
-        report = validate_repo(state.root, options)
+    try:
+        if paths:
+            report = validate_paths(list(paths), options, root=state.root, stdin=click.get_binary_stream("stdin"))
+        else:
+            report = validate_repo(state.root, options)
+    except InputError as exc:
+        if output == "text" or isinstance(exc, UsageError):
+            raise  # printed on stderr, every error of it
+        # CI reads the chosen format: bad input must show up there too (SARIF results, JUnit failures...)
+        report = input_error_report(input_errors(exc))
     stream = sys.stdout
     REPORTERS[output](report, stream, ReportOptions(color=stream.isatty(), summary=summary, verbose=verbose))
     stream.flush()

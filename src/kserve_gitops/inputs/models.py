@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import credentials
-from ..errors import ModelError
+from ..errors import InputError, ModelError, collect
 from .config import PlatformConfig
 from .yamlsrc import format_json_path, load_one, positions_for
 
@@ -47,27 +47,33 @@ class Model:
 
 
 def load_models(config: PlatformConfig, root: Path | None = None) -> list[Model]:
-    """Load every model under ``models/``, sorted by name. Raises ``ModelError`` on the first bad file."""
+    """Load every model under ``models/``, sorted by name. A bad model folder raises its error after the
+    others are read (``InputErrors`` when there are several)."""
     root = root or config.root
     models_dir = root / MODELS_DIR
     if not models_dir.is_dir():
         return []
     models = []
+    errors: list[InputError] = []
     for entry in sorted(models_dir.iterdir(), key=lambda p: p.name):
         if entry.name.startswith("."):
             continue
-        rel = _rel(entry, root)
-        if entry.is_symlink():
-            _check_inside(entry, root, rel)
-        if not entry.is_dir():
-            if entry.suffix in (".yaml", ".yml"):
-                raise ModelError(
-                    "model files belong in their own folder",
-                    path=rel,
-                    hint=f"move it to {MODELS_DIR}/<model-name>/{BASE_FILE}",
-                )
-            continue
-        models.append(load_model(entry, config, root))
+        try:
+            rel = _rel(entry, root)
+            if entry.is_symlink():
+                _check_inside(entry, root, rel)
+            if not entry.is_dir():
+                if entry.suffix in (".yaml", ".yml"):
+                    raise ModelError(
+                        "model files belong in their own folder",
+                        path=rel,
+                        hint=f"move it to {MODELS_DIR}/<model-name>/{BASE_FILE}",
+                    )
+                continue
+            models.append(load_model(entry, config, root))
+        except InputError as exc:  # every broken model in one run, not one per run
+            errors.append(exc)
+    collect(errors)
     return models
 
 

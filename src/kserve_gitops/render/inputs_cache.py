@@ -21,6 +21,7 @@ from ..inputs import config as config_module
 from ..inputs import models as models_module
 from ..inputs import yamlsrc
 from ..inputs.config import PlatformConfig
+from ..errors import InputError, collect
 from ..inputs.models import MODELS_DIR, Model, load_models
 from ..inputs.repo import _config_path, load_inputs
 from ..cachedir import cache_dir as default_cache_dir
@@ -45,16 +46,22 @@ def load_inputs_cached(root: Path, *, use_cache: bool = True, cache_dir: Path | 
     stored = _read(path)
     models: list[Model] = []
     entries: dict[str, Any] = {}
+    errors: list[InputError] = []
     for folder in folders:
         key = _folder_key(common.copy(), folder)
         entry = stored.get(key) if key else None
         model = _model_from(entry) if entry is not None else None
         if model is None:
-            model = models_module.load_model(folder, config, root)  # raises on a bad model: never cached
+            try:
+                model = models_module.load_model(folder, config, root)  # a bad model is never cached
+            except InputError as exc:  # every broken model in one run, as load_models reports them
+                errors.append(exc)
+                continue
             entry = _entry_of(model)
         if key and entry is not None:
             entries[key] = entry
         models.append(model)
+    collect(errors)
     if set(entries) != set(stored):
         _write(path, entries)
     return config, models

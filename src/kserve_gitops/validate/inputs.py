@@ -38,6 +38,8 @@ class LoadedInputs:
     objects: list[LoadedObject] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     rendered: list[str] = field(default_factory=list)
+    # files that do not parse: findings (yaml-syntax), and the other files are still checked
+    errors: list[YamlError] = field(default_factory=list)
 
 
 # Positions of the stdin stream (it has no path to re-read for line numbers).
@@ -71,11 +73,18 @@ def load_paths(paths: Sequence[str], *, stdin: BinaryIO | None = None, renderer:
     for kind, path in tasks:
         if kind == "stdin":
             data = stdin.read() if stdin is not None else b""
-            _load_stream(out, STDIN, data=data if isinstance(data, bytes) else data.encode())
+            try:
+                _load_stream(out, STDIN, data=data if isinstance(data, bytes) else data.encode())
+            except YamlError as exc:
+                out.errors.append(exc)
         elif kind == "kustomize":
             _load_kustomization(out, path, renderer)
         else:
-            name, docs = parsed[path]
+            result = parsed[path]
+            if isinstance(result, YamlError):
+                out.errors.append(result)
+                continue
+            name, docs = result
             out.files.append(name)
             for doc_index, data in docs:
                 _add(out, data, path=name, doc_index=doc_index)
@@ -100,20 +109,23 @@ def _walk(tasks: list[tuple[str, Path]], directory: Path) -> None:
 PARALLEL_MIN_FILES = 16
 
 
-def _parse_files(files: list[Path]) -> dict[Path, tuple[str, list[tuple[int, Any]]]]:
+def _parse_files(files: list[Path]) -> dict[Path, tuple[str, list[tuple[int, Any]]] | YamlError]:
+    """Each file's documents, or the YamlError that stopped its parse."""
     workers = min(os.cpu_count() or 1, 8)
     if len(files) < PARALLEL_MIN_FILES or workers < 2:
-        return {path: _parse_file(path) for path in files}
-    import multiprocessing
+        results = [_parse_file_safely(path) for path in files]
+    else:
+        import multiprocessing
 
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
-        results = pool.map(_parse_file_safely, files, chunksize=max(1, len(files) // (workers * 4)))
-    out = {}
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers) as pool:
+            results = pool.map(_parse_file_safely, files, chunksize=max(1, len(files) // (workers * 4)))
+    out: dict[Path, tuple[str, list[tuple[int, Any]]] | YamlError] = {}
     for path, result in zip(files, results):
         if isinstance(result, YamlErrorInfo):
-            raise YamlError(result.message, path=result.path, line=result.line, column=result.column, hint=result.hint)
-        out[path] = result
+            out[path] = YamlError(result.message, path=result.path, line=result.line, column=result.column, hint=result.hint)
+        else:
+            out[path] = result
     return out
 
 

@@ -216,7 +216,23 @@ def validate_paths(
     for obj in loaded.objects:
         obj.environment = env.name if env else None
     result = validate_objects(loaded.objects, env=env, options=options, library=library, name=env.name if env else "files")
+    if loaded.errors:
+        # A file that does not parse is one finding among the others; the rest are still checked.
+        result.findings = sorted([*result.findings, *(_syntax_finding(e, env) for e in loaded.errors)], key=Finding.sort_key)
     return Report(environments=[result], fail_on_warn=options.fail_on_warn)
+
+
+def _syntax_finding(error: Exception, env: Environment | None) -> Finding:
+    return Finding(
+        rule="yaml-syntax",
+        message=redact(error.message),  # type: ignore[attr-defined]
+        path=error.path or "",  # type: ignore[attr-defined]
+        line=error.line or 0,  # type: ignore[attr-defined]
+        column=error.column or 0,  # type: ignore[attr-defined]
+        environment=env.name if env else "",
+        engine="inputs",
+        hint=redact(error.hint or ""),  # type: ignore[attr-defined]
+    )
 
 
 def _version_key(version: str) -> tuple[int, ...]:
