@@ -16,6 +16,11 @@ params := {
 
 prod_params := object.union(params, {"name": "prod", "kserve": {"deploymentMode": "RawDeployment"}, "images": {"requireDigests": true}})
 
+# KServe v0.20.0 in Standard mode (the list-form spec.canary), and v0.14.1 in RawDeployment mode (no canary).
+standard_params := object.union(params, {"name": "staging", "kserve": {"deploymentMode": "Standard"}})
+
+legacy_raw_params := object.union(prod_params, {"kserve": {"version": "v0.14.1"}})
+
 resources := {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}}
 
 isvc := {

@@ -23,14 +23,40 @@ is_isvc(obj) if obj.kind == "InferenceService"
 
 # ---- environment ---------------------------------------------------------------------------------------------
 
-env_mode := object.get(params, ["kserve", "deploymentMode"], "Serverless")
+# KServe v0.16 renamed the deployment modes (Serverless is Knative, RawDeployment is Standard); both names mean
+# the same, and rules compare the current names.
+mode_name(m) := "Knative" if m == "Serverless"
 
-env_serverless if env_mode == "Serverless"
+else := "Standard" if m == "RawDeployment"
+
+else := m
+
+env_mode := mode_name(object.get(params, ["kserve", "deploymentMode"], "Knative"))
+
+env_serverless if env_mode == "Knative"
 
 # A model's own annotation wins over the environment's default (as in KServe).
-deployment_mode(obj) := m if {
+deployment_mode(obj) := mode_name(m) if {
 	m := obj.metadata.annotations["serving.kserve.io/deploymentMode"]
 } else := env_mode
+
+# [major, minor] of the environment's KServe version; undefined for "main" (the newest).
+env_kserve_release := [to_number(parts[0]), to_number(parts[1])] if {
+	parts := split(trim_prefix(object.get(params, ["kserve", "version"], "main"), "v"), ".")
+	count(parts) >= 2
+	regex.match(`^[0-9]+$`, parts[0])
+	regex.match(`^[0-9]+$`, parts[1])
+}
+
+# The list-form spec.canary exists from KServe v0.20.0.
+env_has_list_canary if not env_kserve_release
+
+env_has_list_canary if env_kserve_release[0] > 0
+
+env_has_list_canary if {
+	env_kserve_release[0] == 0
+	env_kserve_release[1] >= 20
+}
 
 production if params.production == true
 

@@ -39,6 +39,13 @@ test_network_no_strict_mtls_serverless_fail if {
 	fixtures.ids(found) == {"namespace-mtls-strict"}
 }
 
+test_network_no_strict_mtls_knative_fail if {
+	knative := object.union(fixtures.params, {"kserve": {"deploymentMode": "Knative"}})
+	found := network.deny with input as fixtures.isvc with data.params as knative
+		with data.inventory as fixtures.inventory([fixtures.default_deny])
+	fixtures.ids(found) == {"namespace-mtls-strict"}
+}
+
 test_network_permissive_mtls_fail if {
 	permissive := json.patch(fixtures.strict_mtls, [{"op": "replace", "path": "/spec/mtls/mode", "value": "PERMISSIVE"}])
 	found := network.deny with input as fixtures.isvc with data.params as fixtures.params
@@ -55,6 +62,12 @@ test_network_mesh_wide_strict_pass if {
 
 test_network_raw_deployment_needs_no_mtls_pass if {
 	found := network.deny with input as fixtures.isvc with data.params as fixtures.prod_params
+		with data.inventory as fixtures.inventory([fixtures.default_deny])
+	count(found) == 0
+}
+
+test_network_standard_needs_no_mtls_pass if {
+	found := network.deny with input as fixtures.isvc with data.params as fixtures.standard_params
 		with data.inventory as fixtures.inventory([fixtures.default_deny])
 	count(found) == 0
 }

@@ -1,6 +1,6 @@
 """Model namespaces and the identity models run with.
 
-Per model namespace: the Namespace (Pod Security labels; ``istio-injection`` only in Serverless mode, where the
+Per model namespace: the Namespace (Pod Security labels; ``istio-injection`` only in Knative mode, where the
 Knative data path goes through the mesh), KServe's ``storage-config`` Secret describing the bucket (never
 credentials: pods get them from the IAM role), the IRSA ServiceAccount that ``s3://`` models run as, and a
 Role/RoleBinding that lets the ``model-deployers`` group manage InferenceServices there and nothing else.
@@ -30,7 +30,7 @@ class IdentityProps:
 
     ``pod_security`` is the Pod Security Standard level enforced: ``baseline`` by default, with ``restricted``
     audited and warned about. KServe's runtimes meet ``restricted`` but its storage-initializer and (in
-    Serverless mode) the queue-proxy and Istio sidecars are not guaranteed to; the sidecar meets ``baseline``
+    Knative mode) the queue-proxy and Istio sidecars are not guaranteed to; the sidecar meets ``baseline``
     only because the install uses the Istio CNI plugin instead of a privileged init container.
     """
 

@@ -85,7 +85,7 @@ class ResourcesProps:
 class AutoscalingProps:
     """Replicas and the scaling signal. ``scale_metric``/``scale_target`` are KServe's own fields
     (``concurrency``, ``rps``, ``cpu``, ``memory``); ``knative`` adds ``autoscaling.knative.dev/*``
-    annotations (Serverless mode only), e.g. ``{"window": "60s", "class": "kpa.autoscaling.knative.dev"}``."""
+    annotations (Knative mode only), e.g. ``{"window": "60s", "class": "kpa.autoscaling.knative.dev"}``."""
 
     min_replicas: int | None = None
     max_replicas: int | None = None
@@ -141,7 +141,7 @@ class LoggerProps:
 
 @dataclass(frozen=True)
 class PortProps:
-    """The model server's one serving port. Knative (Serverless mode) allows a single port named ``h2c``
+    """The model server's one serving port. In Knative mode Knative allows a single port named ``h2c``
     (gRPC, HTTP/2) or ``http1``; KServe's runtimes use 8081 for gRPC and 8080 for REST."""
 
     container_port: int = 8081
@@ -209,7 +209,7 @@ class InferenceServiceProps:
     transformer: ContainerComponentProps | None = None
     # a custom explainer container, or KServe's built-in ART explainer
     explainer: ContainerComponentProps | ArtExplainerProps | None = None
-    serverless: bool = True  # Knative autoscaling annotations exist only in Serverless mode
+    serverless: bool = True  # Knative mode (formerly Serverless): Knative autoscaling annotations exist only there
 
 
 def _component_scaling(autoscaling: AutoscalingProps | None) -> dict[str, Any]:
@@ -249,8 +249,8 @@ def props_manifest(props: InferenceServiceProps) -> dict[str, Any]:
     if p.autoscaling and p.autoscaling.knative:
         if not props.serverless:
             raise SynthError(
-                f"InferenceService {props.name}: Knative autoscaling annotations need Serverless mode",
-                hint="use min/max replicas and scale_metric/scale_target in RawDeployment mode",
+                f"InferenceService {props.name}: Knative autoscaling annotations need Knative (Serverless) mode",
+                hint="use min/max replicas and scale_metric/scale_target in Standard (RawDeployment) mode",
             )
         for key, value in p.autoscaling.knative.items():
             annotations[f"{KNATIVE_AUTOSCALING}/{key}"] = str(value)

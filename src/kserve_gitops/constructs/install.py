@@ -2,17 +2,17 @@
 version, ordered by sync waves.
 
     wave 0  cert-manager                (KServe's webhooks need certificates)
-    wave 1  istio-base                  Serverless only: Istio CRDs
-    wave 2  istio-cni, istiod           Serverless only: control plane (CNI so sidecars need no privileges)
-    wave 3  istio-ingressgateway,       Serverless only: the gateway Knative routes through,
+    wave 1  istio-base                  Knative mode only: Istio CRDs
+    wave 2  istio-cni, istiod           Knative mode only: control plane (CNI so sidecars need no privileges)
+    wave 3  istio-ingressgateway,       Knative mode only: the gateway Knative routes through,
             knative-operator            and the operator that installs Knative Serving
-    wave 4  knative-serving             Serverless only: the KnativeServing object (from charts/knative-serving/<env>)
+    wave 4  knative-serving             Knative mode only: the KnativeServing object (from charts/knative-serving/<env>)
     wave 5  kserve-crd                  server-side apply: the CRDs are too large for client-side apply
     wave 6  kserve                      controller; values from the environment
     wave 10 the environment's Application (ApplicationSet, see argocd.py): runtimes (wave -1), then models
 
-A RawDeployment environment gets neither Istio nor Knative. Values come from ``kserve-gitops.yaml``:
-deployment mode, ingress domain and gateway, the storage initializer (image pinned like the runtimes) and the
+A Standard (RawDeployment) environment gets neither Istio nor Knative. Values come from ``kserve-gitops.yaml``:
+deployment mode (under the name the KServe release knows: Knative/Standard from v0.16), ingress domain and gateway, the storage initializer (image pinned like the runtimes) and the
 S3 endpoint and region.
 """
 
@@ -24,6 +24,7 @@ from typing import Any, Mapping
 from constructs import Construct
 
 from ..errors import SynthError
+from ..inputs import modes
 from .argocd import HelmChart, Application, ApplicationProps
 from .kustomize import api_object
 from .runtimes import pin, supported_version
@@ -46,8 +47,6 @@ KNATIVE_SERVING_VERSION = "1.17"
 # "kserve" up to v0.15 and "kserve-resources" from v0.16 on.
 KSERVE_CHART_REPO = "ghcr.io/kserve/charts"
 KSERVE_CONTROLLER_CHART: dict[str, str] = {"v0.14.1": "kserve", "v0.20.0": "kserve-resources"}
-# From v0.16 "Standard" is the name of the raw (Deployment-based) mode; "RawDeployment" is deprecated.
-RAW_MODE_NAME: dict[str, str] = {"v0.14.1": "RawDeployment", "v0.20.0": "Standard"}
 STORAGE_INITIALIZER = "docker.io/kserve/storage-initializer"
 
 ISTIO_INGRESS_NAMESPACE = "istio-system"
@@ -87,7 +86,9 @@ class InstallProps:
 
     @property
     def deployment_mode(self) -> str:
-        return "Serverless" if self.serverless else RAW_MODE_NAME[self.kserve_version]
+        """The chart's ``kserve.controller.deploymentMode``: Knative/Standard from KServe v0.16 (the
+        release's own names), Serverless/RawDeployment before."""
+        return modes.name_for(modes.KNATIVE if self.serverless else modes.STANDARD, self.kserve_version)
 
 
 def knative_serving_base(env: str) -> str:

@@ -1,4 +1,4 @@
-"""Istio security for model namespaces (Serverless mode, where KServe runs on Knative and Istio).
+"""Istio security for model namespaces (Knative mode, formerly Serverless, where KServe runs on Knative and Istio).
 
 * ``PeerAuthentication`` STRICT: model pods accept only mutual-TLS traffic from the mesh.
 * ``AuthorizationPolicy`` ALLOW: only the ingress gateways, Knative's activator/autoscaler, Prometheus

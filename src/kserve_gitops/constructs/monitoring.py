@@ -5,12 +5,12 @@ Metric sources, all real upstream metric names:
 
 * kube-state-metrics: ``kube_deployment_spec_replicas``, ``kube_deployment_status_replicas_available``,
   ``kube_pod_container_status_waiting_reason``, ``kube_pod_init_container_status_waiting_reason``.
-* Serverless (Knative queue-proxy, port ``http-usermetric``): ``revision_app_request_count`` and
+* Knative mode (Knative queue-proxy, port ``http-usermetric``): ``revision_app_request_count`` and
   ``revision_app_request_latencies`` (milliseconds), labelled ``namespace_name``, ``configuration_name``,
   ``revision_name``, ``response_code_class``.
-* RawDeployment (no queue-proxy): KServe's Python model servers' ``request_predict_seconds`` histogram
+* Standard mode (formerly RawDeployment; no queue-proxy): KServe's Python model servers' ``request_predict_seconds`` histogram
   (label ``model_name``) for latency, ingress-nginx's ``nginx_ingress_controller_requests`` for errors;
-  KServe splits traffic only in Serverless mode, so a stuck rollout there is a Deployment update that
+  KServe splits traffic by revision only in Knative mode, so a stuck rollout there is a Deployment update that
   does not finish (``kube_deployment_status_replicas_updated``).
 """
 
@@ -149,7 +149,7 @@ def alert_rules(props: MonitoringProps) -> list[dict[str, Any]]:
             f"/ sum by (exported_namespace, ingress) (rate(nginx_ingress_controller_requests{{{isel}}}[{w}]))\n"
             f"> {_num(t.error_rate_percent)}"
         )
-        # RawDeployment has no traffic split: a new version rolls out as a Deployment update, and a
+        # Standard mode has no split by revision: a new version rolls out as a Deployment update, and a
         # rollout is stuck while fewer replicas run the new template than are wanted.
         canary = (
             f"sum by (namespace, deployment) (kube_deployment_status_replicas_updated{{{deploy}}})\n"

@@ -1,8 +1,8 @@
 """NetworkPolicies for a model namespace: deny everything, then open exactly what KServe needs.
 
 Ports are the ones the pods listen on *after* Service translation, which is what NetworkPolicies see:
-in Serverless mode traffic enters through Knative's queue-proxy (8012 HTTP/1, 8013 h2c), whose metrics
-are on 9090 (autoscaler) and 9091 (Prometheus); in RawDeployment mode the model server listens itself
+in Knative mode traffic enters through Knative's queue-proxy (8012 HTTP/1, 8013 h2c), whose metrics
+are on 9090 (autoscaler) and 9091 (Prometheus); in Standard mode the model server listens itself
 (8080 HTTP, 8081 gRPC).
 """
 
@@ -31,8 +31,8 @@ ISTIO_EGRESS_PORTS = (15012, 8081)  # istiod (xDS, certificates), knative-local-
 class ModelNetworkProps:
     """What the model pods of one namespace may talk to.
 
-    ``ingress_namespace`` is where the ingress gateway runs: Istio's ``istio-system`` in Serverless mode;
-    RawDeployment environments in this repo run without Istio behind ingress-nginx.
+    ``ingress_namespace`` is where the ingress gateway runs: Istio's ``istio-system`` in Knative mode;
+    Standard-mode environments in this repo run without Istio behind ingress-nginx.
     ``storage_cidrs`` limit HTTPS egress; the default (anywhere) is needed for S3's changing addresses.
     """
 

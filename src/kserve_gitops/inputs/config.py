@@ -12,6 +12,7 @@ from typing import Any
 import jsonschema
 
 from ..errors import ConfigError, UsageError
+from . import modes
 from .yamlsrc import format_json_path, load_one, positions_for
 
 CONFIG_FILE = "kserve-gitops.yaml"
@@ -31,6 +32,8 @@ class Environment:
     cluster_name: str
     cluster_server: str
     kserve_version: str
+    # The mode under the name the environment's KServe release knows (Knative/Standard from v0.16,
+    # Serverless/RawDeployment before); kserve-gitops.yaml may use either name.
     deployment_mode: str
     namespaces: tuple[str, ...]
     bucket: str
@@ -65,7 +68,13 @@ class Environment:
 
     @property
     def serverless(self) -> bool:
-        return self.deployment_mode == "Serverless"
+        """Knative mode (``Knative``, formerly ``Serverless``): Knative revisions, Istio, scale to zero."""
+        return modes.is_knative(self.deployment_mode)
+
+    @property
+    def canary_form(self) -> str | None:
+        """``revision`` (canaryTrafficPercent), ``list`` (spec.canary) or ``None`` (cannot split traffic)."""
+        return modes.canary_form(self.kserve_version, self.deployment_mode)
 
     def params(self) -> dict[str, Any]:
         """The environment's settings as policies see them in ``data.params``."""
@@ -214,7 +223,7 @@ def _environment(name: str, env: dict[str, Any]) -> Environment:
         cluster_name=cluster["name"],
         cluster_server=cluster["server"],
         kserve_version=kserve["version"],
-        deployment_mode=kserve.get("deploymentMode", "Serverless"),
+        deployment_mode=modes.name_for(kserve.get("deploymentMode", modes.DEFAULT_MODE), kserve["version"]),
         namespaces=tuple(env["namespaces"]),
         bucket=storage["bucket"],
         region=storage["region"],

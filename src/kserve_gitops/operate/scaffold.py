@@ -87,7 +87,7 @@ environments:
     kubernetesVersion: "1.32"
     kserve:
       version: v0.20.0
-      deploymentMode: Serverless
+      deploymentMode: Knative
     namespaces: [models-dev]
     storage:
       bucket: models-dev
@@ -107,7 +107,7 @@ environments:
     kubernetesVersion: "1.32"
     kserve:
       version: v0.20.0
-      deploymentMode: Serverless
+      deploymentMode: Knative
     namespaces: [models-prod]
     storage:
       bucket: models-prod

@@ -27,7 +27,7 @@ def network(ctx: SynthContext) -> None:
 
 @component("istio")
 def istio(ctx: SynthContext) -> None:
-    """mTLS, caller allow-list and optional gateway JWT; Serverless environments only (RawDeployment has no Istio)."""
+    """mTLS, caller allow-list and optional gateway JWT; Knative-mode environments only (Standard mode has no Istio)."""
     for env in ctx.environments:
         if not env.serverless:
             continue
