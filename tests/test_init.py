@@ -64,7 +64,8 @@ def test_day_one_canary(scaffold: Path, cli) -> None:
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "init"], cwd=scaffold, check=True)
     result = cli("canary", "sklearn-iris", "--env", "prod", "--storage-uri", "s3://models-prod/sklearn/iris/v2", "--percent", "10")
     assert result.exit_code == 0, result.output
-    assert "trafficPercent: 10" in (scaffold / "models/sklearn-iris/prod.yaml").read_text()
+    # The scaffold's prod runs KServe v0.20.0 in Knative mode: the canary by revision, which its webhook accepts.
+    assert "canaryTrafficPercent: 10" in (scaffold / "models/sklearn-iris/prod.yaml").read_text()
     assert "prod: sklearn-iris canary s3://models-prod/sklearn/iris/v2 started at 10%" in cli("diff").output
 
 

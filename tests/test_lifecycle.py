@@ -48,13 +48,14 @@ def serverless_prod(repo: Path, cli) -> Path:
     return repo
 
 
-# --- KServe v0.20.0: list-form spec.canary ----------------------------------------------------------
+# --- KServe v0.20.0 in Standard mode (staging): list-form spec.canary, named predictors -------------
 
 
 CANARY_BLOCK = """\
   canary:
     - trafficPercent: {percent}
       predictor:
+        name: v2
         model:
           name: kserve-container
           modelFormat:
@@ -93,7 +94,8 @@ def test_shift_then_promote_makes_the_canary_the_predictor(repo: Path, cli) -> N
     assert (repo / STAGING).read_text().endswith(CANARY_BLOCK.format(percent=50))
     promoted = cli("promote", "sklearn-iris", "--env", "staging")
     assert promoted.exit_code == 0, promoted.output
-    assert (repo / STAGING).read_text() == f"spec:\n  predictor:\n    model:\n      storageUri: {uri}\n"
+    # The predictor takes the canary's name too, so KServe keeps the canary's Deployment.
+    assert (repo / STAGING).read_text() == f"spec:\n  predictor:\n    name: v2\n    model:\n      storageUri: {uri}\n"
     assert cli("synth", "--check").exit_code == 0
 
 
@@ -107,15 +109,17 @@ def test_list_canary_rollback_restores_every_byte(repo: Path, cli) -> None:
 
 
 def test_existing_staging_canary_promotes(repo: Path, cli) -> None:
-    """The example's pytorch-cifar10 staging canary (written by hand) is promoted; its comment stays."""
+    """The example's pytorch-cifar10 staging canary (written by hand) is promoted; its comments stay."""
     path = repo / "models/pytorch-cifar10/staging.yaml"
-    header = path.read_text().splitlines(keepends=True)[0]
+    header = "".join(line for line in path.read_text().splitlines(keepends=True) if line.startswith("#"))
     result = cli("promote", "pytorch-cifar10", "--env", "staging")
     assert result.exit_code == 0, result.output
-    assert path.read_text() == header + "spec:\n  predictor:\n    model:\n      storageUri: s3://acme-models-staging/pytorch/cifar10/v2\n"
+    assert path.read_text() == header + (
+        "spec:\n  predictor:\n    name: v2\n    model:\n      storageUri: s3://acme-models-staging/pytorch/cifar10/v2\n"
+    )
 
 
-# --- KServe v0.14.1 Serverless: canaryTrafficPercent, stable URI recorded -----------------------------
+# --- Knative (Serverless) mode, here KServe v0.14.1: canaryTrafficPercent, stable URI recorded --------
 
 
 def test_revision_canary_records_the_stable_uri_and_rollback_restores_bytes(serverless_prod: Path, cli) -> None:
@@ -257,7 +261,8 @@ def test_list_canary_keeps_a_commented_file_intact(repo: Path, cli) -> None:
     assert path.read_text() == COMMENTED
     assert cli("canary", "sklearn-iris", "--env", "staging", "--storage-uri", "s3://acme-models-staging/sklearn/iris/v2", "--percent", "10").exit_code == 0
     assert cli("promote", "sklearn-iris", "--env", "staging").exit_code == 0
-    assert path.read_text() == COMMENTED.replace("iris/v1", "iris/v2")
+    # The predictor takes the canary's name, placed before its first block; the rest reads as before.
+    assert path.read_text() == COMMENTED.replace("iris/v1", "iris/v2").replace("\n    model:", "\n    name: v2\n    model:")
 
 
 # --- refusals ----------------------------------------------------------------------------------------
@@ -273,7 +278,7 @@ def test_raw_deployment_refuses_a_canary(repo: Path, cli) -> None:
 def test_refusal_exit_code_in_a_real_process(repo: Path) -> None:
     proc = run_cli_process("canary", "sklearn-iris", "--env", "prod", "--percent", "10", cwd=repo)
     assert proc.returncode == 2
-    assert "only supported in Serverless mode" in proc.stderr
+    assert "KServe v0.14.1 in RawDeployment mode, where KServe cannot split traffic" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
@@ -317,6 +322,34 @@ def test_rollback_without_a_recorded_stable_uri_is_refused(serverless_prod: Path
     assert result.exit_code == 2
     assert "stable storageUri is not recorded" in result.output
     assert status(serverless_prod) == ""
+
+
+def test_list_canary_is_refused_in_knative_mode(repo: Path, cli) -> None:
+    """KServe v0.20.0 has the list form but refuses it in Knative mode (dev): shifting one is refused."""
+    dev = repo / "models/sklearn-iris/dev.yaml"
+    dev.write_text((repo / STAGING).read_text().replace("staging", "dev") + CANARY_BLOCK.format(percent=10).replace("staging", "dev"))
+    commit_all(repo, "a hand-written list canary in dev")
+    result = cli("canary", "sklearn-iris", "--env", "dev", "--percent", "20")
+    assert result.exit_code == 2, result.output
+    assert "only in Standard mode" in result.output
+    rolled_back = cli("rollback", "sklearn-iris", "--env", "dev")  # the way out
+    assert rolled_back.exit_code == 0, rolled_back.output
+    assert not dev.exists() or "canary" not in dev.read_text()
+
+
+def test_revision_canary_is_refused_in_standard_mode(repo: Path, cli) -> None:
+    """canaryTrafficPercent splits nothing in Standard mode (staging): shifting one is refused, promote cleans up."""
+    (repo / STAGING).write_text(
+        "metadata:\n  annotations:\n    kserve-gitops.io/stable-storage-uri: s3://acme-models-staging/sklearn/iris/v1\n"
+        "spec:\n  predictor:\n    canaryTrafficPercent: 10\n    model:\n      storageUri: s3://acme-models-staging/sklearn/iris/v2\n"
+    )
+    commit_all(repo, "a hand-written revision canary in staging")
+    result = cli("canary", "sklearn-iris", "--env", "staging", "--percent", "20")
+    assert result.exit_code == 2, result.output
+    assert "splits traffic between Knative revisions" in result.output
+    promoted = cli("promote", "sklearn-iris", "--env", "staging")
+    assert promoted.exit_code == 0, promoted.output
+    assert (repo / STAGING).read_text() == "spec:\n  predictor:\n    model:\n      storageUri: s3://acme-models-staging/sklearn/iris/v2\n"
 
 
 def test_list_canary_is_refused_on_kserve_without_it(serverless_prod: Path, cli) -> None:
@@ -369,3 +402,21 @@ def test_output_write_failure_puts_the_model_file_back(repo: Path) -> None:
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert (repo / STAGING).read_bytes() == before
     assert [line for line in status(repo).splitlines() if not line.endswith(".kserve-gitops-synth.new")] == []
+
+
+@pytest.mark.parametrize(
+    "uri, stable, name",
+    [
+        ("s3://acme-models-staging/sklearn/iris/v2", None, "v2"),
+        ("s3://acme-models-staging/sklearn/iris/3/", None, "v3"),  # a DNS label starts with a letter
+        ("s3://acme-models-staging/sklearn/iris/Model_V2.pt", None, "model-v2-pt"),
+        ("s3://acme-models-staging/sklearn/iris/v2", "v2", "canary"),  # never the stable predictor's name
+        ("s3://acme-models-staging/sklearn/iris/canary", "canary", "canary-2"),
+        ("pvc://claim/___", None, "canary"),
+        ("s3://b/" + "x" * 80, None, "x" * (63 - len("--predictor") - len("sklearn-iris"))),
+    ],
+)
+def test_a_list_canary_predictor_is_named_after_its_version(uri: str, stable: str | None, name: str) -> None:
+    from kserve_gitops.operate.lifecycle import canary_predictor_name
+
+    assert canary_predictor_name("sklearn-iris", uri, stable) == name

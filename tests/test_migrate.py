@@ -82,12 +82,44 @@ def test_list_canary_form(legacy: Path, cli) -> None:
         "    - trafficPercent: 10\n"
         "      predictor:\n"
         "        # the candidate\n"
+        "        name: v2\n"  # KServe v0.20.0's webhook requires a named canary predictor
         "        model:\n"
+        "          name: kserve-container\n"  # and its CRD a container name on the canary's model
         "          modelFormat:\n"
         "            name: sklearn\n"
         '          storageUri: "s3://acme-models-dev/sklearn/iris/v2"\n'
     )
     assert "stable-storage-uri" not in text
+
+
+@pytest.mark.parametrize("old, new", [("Serverless", "Knative"), ("RawDeployment", "Standard")])
+def test_old_deployment_mode_names_are_rewritten(tmp_path: Path, cli, old: str, new: str) -> None:
+    model = tmp_path / "models" / "iris" / "dev.yaml"
+    model.parent.mkdir(parents=True)
+    text = (
+        "# dev's differences\n"
+        "metadata:\n"
+        "  annotations:\n"
+        f'    serving.kserve.io/deploymentMode: "{old}"  # the mode\n'
+        "spec:\n"
+        "  predictor:\n"
+        "    minReplicas: 1\n"
+    )
+    model.write_text(text)
+    check = cli("migrate", str(model), "--check")
+    assert check.exit_code == 1 and f"{old} is {new} since KServe v0.16" in check.output
+    assert cli("migrate", str(model)).exit_code == 0
+    migrated = model.read_text()
+    assert [line for line in migrated.splitlines() if line not in text.splitlines()] == [
+        f'    serving.kserve.io/deploymentMode: "{new}"' + " " * (len(old) - len(new) + 2) + "# the mode"
+    ]
+    assert cli("migrate", str(model), "--check").exit_code == 0
+
+
+def test_current_deployment_mode_names_are_left_alone(tmp_path: Path, cli) -> None:
+    model = tmp_path / "dev.yaml"
+    model.write_text("metadata:\n  annotations:\n    serving.kserve.io/deploymentMode: Standard\n")
+    assert cli("migrate", str(model), "--check").exit_code == 0
 
 
 def test_legacy_models_are_refused_until_migrated(example_repo: Path, cli) -> None:

@@ -100,10 +100,12 @@ def test_existing_model_gets_a_canary_in_the_first_environment(example_repo, cli
     assert result.exit_code == 0, result.output
     assert (example_repo / "models/sklearn-iris/inferenceservice.yaml").read_bytes() == base_before
     dev = yaml.safe_load((example_repo / "models/sklearn-iris/dev.yaml").read_text())
-    [canary] = dev["spec"]["canary"]  # dev runs KServe v0.20.0: the list form
-    assert canary["trafficPercent"] == 20
+    # dev runs KServe v0.20.0 in Knative mode: the canary by revision (its webhook refuses spec.canary there)
+    assert "canary" not in dev["spec"]
+    assert dev["spec"]["predictor"]["canaryTrafficPercent"] == 20
     uri = registry["client"].get_model_version_download_uri(REGISTERED, "2")
-    assert canary["predictor"]["model"]["storageUri"] == uri.replace(registry["artifacts"], "s3://acme-models-dev/mlflow")
+    assert dev["spec"]["predictor"]["model"]["storageUri"] == uri.replace(registry["artifacts"], "s3://acme-models-dev/mlflow")
+    assert dev["metadata"]["annotations"]["kserve-gitops.io/stable-storage-uri"] == "s3://acme-models-dev/sklearn/iris/v1"
     assert dev["metadata"]["labels"]["kserve-gitops.io/mlflow-version"] == "2"
 
 

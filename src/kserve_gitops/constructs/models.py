@@ -1,8 +1,9 @@
 """Models: one kustomize base per model and, per environment, the patch that fits it to that environment.
 
 The base is the data scientist's InferenceService as written. The environment patch adds what the
-platform decides (deployment mode, the IRSA service account for s3:// models, default replicas and
-resources from ``kserve-gitops.yaml``), then the model's own ``models/<name>/<env>.yaml`` on top: the
+platform decides (deployment mode, under the name the environment's KServe release knows; the IRSA service
+account for s3:// models; default replicas and resources from ``kserve-gitops.yaml``, a list-form canary getting
+only what KServe's webhook accepts on a canary), then the model's own ``models/<name>/<env>.yaml`` on top: the
 model author has the last word on every field they write.
 """
 
@@ -40,8 +41,9 @@ def environment_patch(model: Model, env: Environment) -> dict[str, Any]:
     canary = spec.get("canary")
     if isinstance(canary, list):
         # Lists are replaced whole by a merge, so the canary list is restated with its own defaults.
+        stable_min = merge_patch(predictor, platform["spec"]["predictor"]).get("minReplicas")
         platform["spec"]["canary"] = [
-            {**item, "predictor": merge_patch(item.get("predictor") or {}, _predictor_defaults(item.get("predictor") or {}, env))}
+            {**item, "predictor": merge_patch(item.get("predictor") or {}, _canary_defaults(item.get("predictor") or {}, env, stable_min))}
             if isinstance(item, dict)
             else item
             for item in canary
@@ -81,6 +83,18 @@ def _predictor_defaults(predictor: dict[str, Any], env: Environment) -> dict[str
     model = predictor.get("model")
     if env.default_resources and isinstance(model, dict) and not model.get("resources"):
         defaults["model"] = {"resources": env.default_resources}
+    return defaults
+
+
+def _canary_defaults(predictor: dict[str, Any], env: Environment, stable_min: Any) -> dict[str, Any]:
+    """A list-form canary's defaults. KServe runs a canary at fixed replicas: its webhook refuses maxReplicas
+    (and scaleTarget, scaleMetric, autoScaling) on a canary and a minReplicas above the stable predictor's
+    (1 when unset), so the environment's replica defaults fill minReplicas only, never above the stable's."""
+    defaults = _predictor_defaults(predictor, env)
+    defaults.pop("maxReplicas", None)
+    if "minReplicas" in defaults:
+        ceiling = stable_min if isinstance(stable_min, int) and not isinstance(stable_min, bool) else 1
+        defaults["minReplicas"] = min(defaults["minReplicas"], ceiling)
     return defaults
 
 

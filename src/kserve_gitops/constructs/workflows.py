@@ -2,11 +2,12 @@
 
 * ``<project>-model-release``: a registry version → ``kserve-gitops model add`` (a new model, or a canary in
   the first environment of the promotion order) → ``validate`` → commit to a branch and open a pull request.
-* ``<project>-promote-canary``: steps a model version through the environments in promotion order. A
-  Serverless environment gets a canary pull request, a bake time (``suspend`` with a duration), then a promote
-  pull request; before prod (the last environment) a manual approval (``suspend`` without a duration, resumed
-  with ``argo resume``); a RawDeployment environment, which cannot split traffic, gets the new version in one
-  reviewed pull request (``model add --storage-uri``).
+* ``<project>-promote-canary``: steps a model version through the environments in promotion order. An
+  environment that can split traffic (Knative mode, or Standard mode on KServe v0.20.0+) gets a canary pull
+  request, a bake time (``suspend`` with a duration), then a promote pull request; before prod (the last
+  environment) a manual approval (``suspend`` without a duration, resumed with ``argo resume``); an environment
+  that cannot (Standard/RawDeployment before KServe v0.20.0) gets the new version in one reviewed pull request
+  (``model add --storage-uri``).
 
 Every parameter is explicit (``arguments.parameters``). Parameters reach commands as argv items or
 environment variables, never spliced into shell text, so a parameter value cannot inject shell commands.
@@ -35,7 +36,7 @@ GIT_AUTHOR = ("kserve-gitops automation", "kserve-gitops@users.noreply.github.co
 
 @dataclass(frozen=True)
 class StageProps:
-    """One environment of the promotion order: can it split traffic (Serverless), is it the last (prod)."""
+    """One environment of the promotion order: can it split traffic (``canary``), is it the last (prod)."""
 
     name: str
     canary: bool
@@ -233,7 +234,7 @@ def promotion_template_manifest(props: AutomationProps) -> dict[str, Any]:
     parameters = [
         _param("model", description="Model name in the platform repo (models/<model>)"),
         _param("storage-uri", description="The model version to promote (its storageUri)"),
-        _param("percent", str(props.canary_percent), "Canary traffic share in each Serverless environment"),
+        _param("percent", str(props.canary_percent), "Canary traffic share in each environment that can split traffic"),
         _param("bake-duration", props.bake_duration, "How long a canary runs before it is promoted"),
         _param("environments", ",".join(s.name for s in props.stages), "Promotion order (informational; the steps follow kserve-gitops.yaml)"),
         _param("repo-url", props.repo_url, "Platform git repository"),

@@ -6,15 +6,20 @@ bytes. The edited repo is synthesized and validated in a temporary copy first; o
 written, the model files first and then ``charts/`` and ``overlays/`` (restoring the model files if that
 fails), so an invalid or failed change leaves the repo as it was.
 
-How a canary is written depends on the environment's KServe version and deployment mode:
+How a canary is written depends on the environment's KServe version and deployment mode, as KServe's own
+admission webhook accepts it (``inputs/modes.py``):
 
-* KServe before v0.20.0: the new ``storageUri`` on the predictor with ``canaryTrafficPercent``; KServe keeps
-  the previously rolled-out revision for the rest of the traffic. The stable URI is recorded in git in the
-  annotation ``kserve-gitops.io/stable-storage-uri`` so that rollback restores it exactly.
-* KServe v0.20.0 and later: a list entry ``spec.canary: [{trafficPercent, predictor}]``; promote makes the
-  canary's predictor the predictor, rollback removes the entry.
-* RawDeployment (or Standard) mode: KServe's canary rollout works only in Serverless mode, so starting or
-  shifting a canary is refused; promote and rollback still clean up a canary written by hand.
+* Knative (Serverless) mode, every KServe version: the new ``storageUri`` on the predictor with
+  ``canaryTrafficPercent``; Knative keeps the previously rolled-out revision for the rest of the traffic. The
+  stable URI is recorded in git in the annotation ``kserve-gitops.io/stable-storage-uri`` so that rollback
+  restores it exactly.
+* Standard mode on KServe v0.20.0 and later: a list entry ``spec.canary: [{trafficPercent, predictor}]``
+  whose predictor is named (``predictor.name``, required there and different from the stable predictor's;
+  KServe deploys it as ``<model>-<name>-predictor``). Promote makes the canary's predictor the predictor,
+  name included (KServe's promotion without a restart), rollback removes the entry. v0.20.0 refuses the
+  list in Knative mode, so Knative environments keep the revision form.
+* Standard (RawDeployment) mode before v0.20.0: KServe cannot split traffic there, so starting or shifting a
+  canary is refused; promote and rollback still clean up a canary written by hand.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import KserveGitopsError, LifecycleError, UsageError
+from ..inputs import modes
 from ..inputs.config import CONFIG_FILE, Environment
 from ..inputs.models import MODELS_DIR, Model
 from ..results import Report
@@ -42,9 +48,11 @@ from . import yamledit
 from .yamledit import Document
 
 STABLE_ANNOTATION = "kserve-gitops.io/stable-storage-uri"
-LIST_CANARY_SINCE = (0, 20, 0)
+LIST_CANARY_SINCE = modes.LIST_CANARY_SINCE
 DEFAULT_CONTAINER = "kserve-container"  # KServe's name for the model server container
-CANARY_MODES = ("Serverless",)
+DEFAULT_CANARY_NAME = "canary"
+# KServe names a named predictor's Service <model>-<name>-predictor, a DNS label of at most 63 characters.
+_NAME_BUDGET = 63 - len("--predictor")
 # What the validation copy needs besides models/: the config and whatever validate reads from the repo.
 REPO_INPUTS = (CONFIG_FILE, MODELS_DIR, "policies", "schemas")
 
@@ -153,28 +161,23 @@ def rollback(root: Path, model: str, *, env: str, dry_run: bool = False, validat
 
 # --- version and mode --------------------------------------------------------------------------------
 
-
-def parse_version(version: str) -> tuple[int, ...] | None:
-    match = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", version.strip())
-    if not match:
-        return None
-    return tuple(int(part or 0) for part in match.groups())
+parse_version = modes.parse_version
 
 
 def uses_canary_list(env: Environment) -> bool:
-    """True when the environment's KServe has the list-form ``spec.canary`` (unparseable versions: latest)."""
-    version = parse_version(env.kserve_version)
-    return version is None or version >= LIST_CANARY_SINCE
+    """True when the environment canaries with the list-form ``spec.canary`` (Standard mode, KServe v0.20.0+)."""
+    return env.canary_form == modes.LIST_CANARY
 
 
 def _require_canary_mode(env: Environment) -> None:
-    if env.deployment_mode not in CANARY_MODES:
+    if env.canary_form is None:
         raise LifecycleError(
-            f"environment {env.name!r} runs KServe in {env.deployment_mode} mode, where KServe cannot split traffic "
-            "between model versions (canary rollout is only supported in Serverless mode)",
+            f"environment {env.name!r} runs KServe {env.kserve_version} in {env.deployment_mode} mode, where KServe "
+            "cannot split traffic between model versions (a canary needs Knative (Serverless) mode, or Standard mode "
+            f"on KServe v{'.'.join(map(str, LIST_CANARY_SINCE))} or later)",
             path=CONFIG_FILE,
             field=f"environments.{env.name}.kserve.deploymentMode",
-            hint="roll out by changing the model's storageUri in a reviewed pull request, or canary in a Serverless environment",
+            hint="roll out by changing the model's storageUri in a reviewed pull request, or canary in another environment",
         )
 
 
@@ -263,14 +266,32 @@ class _Target:
             return yamledit.get_in(self._canary_entry(), ["predictor", "model", "storageUri"])
         return yamledit.get_in(self.as_written(), STORAGE_URI)
 
-    def _require_list_support(self, state: str) -> None:
-        if state == "list" and not uses_canary_list(self.env):
+    def _require_form(self, state: str) -> None:
+        """Shifting a canary of the form this environment does not run is refused: KServe's webhook rejects it."""
+        form = self.env.canary_form
+        if state == modes.LIST_CANARY and form != modes.LIST_CANARY:
+            why = (
+                f"KServe {self.env.kserve_version} in {self.env.name} has no list-form spec.canary"
+                if not modes.has_list_canary(self.env.kserve_version)
+                else f"KServe accepts the list-form spec.canary only in Standard mode, and {self.env.name} runs {self.env.deployment_mode}"
+            )
             raise LifecycleError(
-                f"KServe {self.env.kserve_version} in {self.env.name} has no list-form spec.canary",
+                why,
                 path=self.holder_rel(state),
                 field="spec.canary",
                 hint=f"roll it back ('kserve-gitops rollback {self.model.name} --env {self.env.name}') and start again",
             )
+        if state == modes.REVISION_CANARY and form != modes.REVISION_CANARY:
+            raise LifecycleError(
+                f"canaryTrafficPercent splits traffic between Knative revisions, and {self.env.name} runs KServe in "
+                f"{self.env.deployment_mode} mode",
+                path=self.holder_rel(state),
+                field="spec.predictor.canaryTrafficPercent",
+                hint=f"roll it back ('kserve-gitops rollback {self.model.name} --env {self.env.name}') and start again",
+            )
+
+    def canary_name(self, storage_uri: str) -> str:
+        return canary_predictor_name(self.model.name, storage_uri, yamledit.get_in(self.as_written(), [*PREDICTOR, "name"]))
 
     # -- edits --
 
@@ -290,7 +311,8 @@ class _Target:
         if stable == storage_uri:
             raise LifecycleError(f"{self.model.name} already serves {storage_uri} in {self.env.name}", path=self.env_rel)
         if uses_canary_list(self.env):
-            # Copied from the files' own nodes so quoting survives; the list form requires a container name.
+            # Copied from the files' own nodes so quoting survives. KServe's webhook requires the canary's
+            # predictor to be named; the v0.20.0 CRD requires a container name on the canary's model.
             canary_model = yamledit.merged_copy(
                 yamledit.get_in(self.base.data, ["spec", "predictor", "model"]),
                 yamledit.get_in(self.patch.data, ["spec", "predictor", "model"]),
@@ -298,15 +320,16 @@ class _Target:
             if "name" not in canary_model:
                 canary_model.insert(0, "name", DEFAULT_CONTAINER)
             canary_model["storageUri"] = storage_uri
-            yamledit.set_in(self.patch.data, CANARY, [{"trafficPercent": percent, "predictor": {"model": canary_model}}])
-            return f"{self.model.name} in {self.env.name}: canary {storage_uri} at {percent}% (spec.canary), stable {stable}"
+            name = self.canary_name(storage_uri)
+            yamledit.set_in(self.patch.data, CANARY, [{"trafficPercent": percent, "predictor": {"name": name, "model": canary_model}}])
+            return f"{self.model.name} in {self.env.name}: canary {storage_uri} at {percent}% (spec.canary, predictor {name}), stable {stable}"
         yamledit.set_in(self.patch.data, STABLE, stable, first=True)
         yamledit.set_in(self.patch.data, STORAGE_URI, storage_uri)
         yamledit.set_in(self.patch.data, TRAFFIC, percent)
         return f"{self.model.name} in {self.env.name}: canary {storage_uri} at {percent}% (canaryTrafficPercent), stable {stable}"
 
     def shift(self, state: str, percent: int) -> str:
-        self._require_list_support(state)
+        self._require_form(state)
         if state == "list":
             self._canary_entry()
             doc, _ = self.holder(CANARY)
@@ -327,9 +350,11 @@ class _Target:
             # The predictor this file would have without the canary: the base, plus the patch when it holds it.
             without = _plain(self.base.data) if doc is self.base else self.as_written()
             stable_predictor = yamledit.get_in(without, PREDICTOR) or {}
+            # The predictor takes the canary's fields, its name included: KServe then keeps the canary's
+            # Deployment (<model>-<name>-predictor) and promotes without a restart.
             for path, value in _leaves(canary_predictor):
-                if path == ["model", "name"] and value == DEFAULT_CONTAINER and "name" not in (stable_predictor.get("model") or {}):
-                    continue  # the name the canary had to carry is KServe's default for the predictor
+                if path == ["model", "name"]:
+                    continue  # the canary's container name; KServe's webhook refuses model.name on the predictor
                 if yamledit.get_in(stable_predictor, path) != value:
                     yamledit.set_in(doc.data, [*PREDICTOR, *path], copy.deepcopy(value))
             yamledit.delete_in(doc.data, CANARY)
@@ -384,6 +409,22 @@ class _Target:
                     continue
             out.append(FileEdit(rel, doc.original, after))
         return out
+
+
+def canary_predictor_name(model: str, storage_uri: Any, stable_name: Any = None) -> str:
+    """A name for a list-form canary's predictor (KServe requires one): the storage URI's last path segment
+    as a DNS label (``v2`` for ``s3://bucket/model/v2``; ``v3`` for ``.../3``), else ``canary``; never the
+    stable predictor's name, and short enough for KServe's ``<model>-<name>-predictor`` Service name."""
+    uri = storage_uri if isinstance(storage_uri, str) else ""
+    segment = uri.rstrip("/").rsplit("/", 1)[-1] if "/" in uri else ""
+    name = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]+", "-", segment.lower())).strip("-")
+    if name and not name[0].isalpha():
+        name = f"v{name}"
+    name = name[: max(_NAME_BUDGET - len(model), 0)].rstrip("-")
+    for candidate in (name, DEFAULT_CANARY_NAME, f"{DEFAULT_CANARY_NAME}-2"):
+        if candidate and candidate != stable_name:
+            return candidate
+    raise AssertionError("unreachable")  # pragma: no cover: two distinct candidates
 
 
 def _plain(data: Any) -> Any:

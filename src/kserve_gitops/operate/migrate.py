@@ -8,12 +8,16 @@ What is legacy:
 * ``canaryTrafficPercent`` at ``spec`` level (it belongs on the component);
 * per-framework predictors such as ``predictor.pytorch`` / ``predictor.sklearn`` (now ``predictor.model`` with
   ``modelFormat.name``), v1alpha2's ``custom.container`` (now ``containers``) and ``parallelism``
-  (now ``containerConcurrency``).
+  (now ``containerConcurrency``);
+* the deployment mode names KServe v0.16 replaced, in the ``serving.kserve.io/deploymentMode`` annotation:
+  ``Serverless`` is now ``Knative``, ``RawDeployment`` is ``Standard``. synth writes every environment's
+  annotation under the name its KServe release knows (the old names for v0.14.1), so the file's new name is
+  safe on every version.
 
 A legacy canary becomes, by ``canary_form``: ``revision`` (the canary's predictor with
 ``canaryTrafficPercent``, the stable storageUri recorded in the ``kserve-gitops.io/stable-storage-uri``
-annotation, valid on every KServe version) or ``list`` (``spec.canary: [{trafficPercent, predictor}]``,
-KServe v0.20.0+).
+annotation; KServe's canary in Knative mode, on every version) or ``list`` (``spec.canary: [{trafficPercent,
+predictor}]`` with a named predictor; KServe v0.20.0+ in Standard mode).
 """
 
 from __future__ import annotations
@@ -25,9 +29,10 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..errors import ModelError, UsageError
+from ..inputs import modes
 from ..inputs.models import ISVC_API_VERSION
 from . import yamledit
-from .lifecycle import STABLE_ANNOTATION, FileEdit, _plain, _write_file
+from .lifecycle import DEFAULT_CONTAINER, STABLE_ANNOTATION, FileEdit, _plain, _write_file, canary_predictor_name
 
 CANARY_FORMS = ("revision", "list")
 LEGACY_API_VERSIONS = frozenset(
@@ -47,6 +52,7 @@ FRAMEWORKS = {
     "huggingface": "huggingface",
 }
 COMPONENTS = ("predictor", "transformer", "explainer")
+DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 
 
 @dataclass
@@ -114,6 +120,7 @@ def migrate_document(
         yamledit.set_in(data, ["apiVersion"], ISVC_API_VERSION)
     if data.get("kind") not in (None, "InferenceService"):
         return
+    _migrate_mode_annotation(data, notes)
     spec = data.get("spec")
     if not isinstance(spec, CommentedMap):
         return
@@ -136,6 +143,14 @@ def migrate_document(
         yamledit.delete_in(spec, ["canaryTrafficPercent"])
         if isinstance(spec.get("predictor"), CommentedMap):
             spec["predictor"].insert(0, "canaryTrafficPercent", percent)
+
+
+def _migrate_mode_annotation(data: CommentedMap, notes: list[str]) -> None:
+    mode = yamledit.get_in(data, ["metadata", "annotations", DEPLOYMENT_MODE_ANNOTATION])
+    if isinstance(mode, str) and mode in modes.CURRENT_NAME:
+        new = modes.CURRENT_NAME[mode]
+        yamledit.set_in(data, ["metadata", "annotations", DEPLOYMENT_MODE_ANNOTATION], new)
+        notes.append(f"{DEPLOYMENT_MODE_ANNOTATION}: {mode} is {new} since KServe v0.16 (synth writes the name each environment's release knows)")
 
 
 def _migrate_component(component: CommentedMap, kind: str, *, path: str, shift: int = 0) -> None:
@@ -194,6 +209,14 @@ def _migrate_canary_object(
         predictor = canary.get("predictor") or CommentedMap()
         key_comment = canary.ca.items.get("predictor")
         shift_comments(predictor, sequence - mapping, key_comment)
+        # What KServe v0.20.0 requires of a list-form canary: a named predictor (its webhook) and a
+        # container name on its model (its CRD).
+        if "name" not in predictor:
+            stable_name = yamledit.get_in(spec, ["predictor", "name"])
+            uri = yamledit.get_in(predictor, ["model", "storageUri"])
+            predictor.insert(0, "name", canary_predictor_name(str(data.get("metadata", {}).get("name") or ""), uri, stable_name))
+        if isinstance(predictor.get("model"), CommentedMap) and "name" not in predictor["model"]:
+            predictor["model"].insert(0, "name", DEFAULT_CONTAINER)
         entry = CommentedMap(trafficPercent=percent, predictor=predictor)
         if key_comment:
             entry.ca.items["predictor"] = key_comment

@@ -3,8 +3,8 @@
 * A new model: ``models/<name>/inferenceservice.yaml``, deployed to the first environment of the promotion order
   (``kserve-gitops.io/environments``) with its ``storageUri`` for that environment.
 * An existing model: a canary of the new version in one environment (default: the first of the promotion
-  order) through ``operate/lifecycle.py``; in an environment that cannot split traffic (RawDeployment), the
-  new ``storageUri`` in the environment's file, to be reviewed as a whole rollout.
+  order) through ``operate/lifecycle.py``; in an environment that cannot split traffic (RawDeployment before
+  KServe v0.20.0), the new ``storageUri`` in the environment's file, to be reviewed as a whole rollout.
 
 The version is read with ``MlflowClient``: its artifact location (``get_model_version_download_uri``) and its
 flavors (the ``MLmodel`` file next to the artifacts). ``modelFormat`` comes from the flavor; ``storageUri`` from
@@ -274,7 +274,7 @@ def _add_version(
     root: Path, name: str, env: Environment, storage_uri: str, source: ModelSource, *, percent: int, dry_run: bool
 ) -> Outcome:
     target = lifecycle._Target.load(root, name, env.name)
-    if env.deployment_mode in lifecycle.CANARY_MODES:
+    if env.canary_form is not None:
         if not 1 <= percent <= 99:
             raise UsageError(f"--percent must be between 1 and 99, not {percent}")
         if target.state() != "none":

@@ -14,7 +14,6 @@ from ..inputs.yamlsrc import positions_for
 from .app import SynthContext, component
 
 AUTOMATION_OVERLAY = "overlays/automation"
-CANARY_MODES = ("Serverless",)  # as in operate/lifecycle.py: KServe splits traffic only in Serverless mode
 
 
 def _config_error(ctx: SynthContext, parts: list, message: str, hint: str | None = None) -> SynthError:
@@ -40,7 +39,7 @@ def automation_props(ctx: SynthContext) -> AutomationProps:
         repo_url=ctx.config.repo_url,
         base_branch=ctx.config.repo_revision,
         tracking_uri=settings.mlflow_tracking_uri,
-        stages=[StageProps(name=env.name, canary=env.deployment_mode in CANARY_MODES) for env in ctx.environments],
+        stages=[StageProps(name=env.name, canary=env.canary_form is not None) for env in ctx.environments],
     )
 
 
