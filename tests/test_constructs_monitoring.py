@@ -30,6 +30,17 @@ def prometheus_rule(env_name: str, config=None) -> dict:
     return rule
 
 
+def knative_staging_rule() -> dict:
+    """staging's thresholds and namespace in Knative mode (staging itself runs Standard mode): what
+    serverless.test.yaml is written against."""
+    config, _ = repo_inputs()
+    return prometheus_rule("staging", config=with_environment(config, "staging", deployment_mode="Knative"))
+
+
+def rule_for(env_name: str) -> dict:
+    return knative_staging_rule() if env_name == "staging-knative" else prometheus_rule(env_name)
+
+
 def alerts_of(rule: dict) -> dict[str, dict]:
     return {r["alert"]: r for group in rule["spec"]["groups"] for r in group["rules"]}
 
@@ -53,15 +64,15 @@ def test_promtool_check_rules(env_name, tmp_path):
 
 @pytest.mark.parametrize(
     ("env_name", "test_file"),
-    [("staging", "serverless.test.yaml"), ("prod", "rawdeployment.test.yaml"), ("dev", "dev-thresholds.test.yaml")],
+    [("staging-knative", "serverless.test.yaml"), ("prod", "rawdeployment.test.yaml"), ("dev", "dev-thresholds.test.yaml")],
 )
 def test_promtool_unit_tests(env_name, test_file, tmp_path):
-    result = run_rule_tests([PROMTOOL_TESTS / test_file], rules={"rules.yaml": prometheus_rule(env_name)}, workdir=tmp_path)
+    result = run_rule_tests([PROMTOOL_TESTS / test_file], rules={"rules.yaml": rule_for(env_name)}, workdir=tmp_path)
     assert result.ok, result.output
     assert "SUCCESS" in result.output
 
 
-@pytest.mark.parametrize(("env_name", "test_file"), [("staging", "serverless.test.yaml"), ("prod", "rawdeployment.test.yaml")])
+@pytest.mark.parametrize(("env_name", "test_file"), [("staging-knative", "serverless.test.yaml"), ("prod", "rawdeployment.test.yaml")])
 def test_every_alert_has_a_firing_and_a_quiet_unit_test(env_name, test_file):
     import yaml
 
@@ -106,15 +117,16 @@ def test_defaults_and_not_ready_override():
 
 
 def test_metric_sources_follow_the_deployment_mode():
-    staging, prod = alerts_of(prometheus_rule("staging")), alerts_of(prometheus_rule("prod"))
-    assert "revision_app_request_latencies_bucket" in staging["KServeInferenceLatencyHigh"]["expr"]
-    assert "request_predict_seconds_bucket" in prod["KServeInferenceLatencyHigh"]["expr"]
-    assert "revision_app_request_count" not in prod["KServeCanaryStuck"]["expr"]
+    # dev: Knative; staging: Standard (KServe v0.20.0's name); prod: RawDeployment (v0.14.1's name, the same mode)
+    dev, staging, prod = (alerts_of(prometheus_rule(e)) for e in ("dev", "staging", "prod"))
+    assert "revision_app_request_latencies_bucket" in dev["KServeInferenceLatencyHigh"]["expr"]
+    for standard in (staging, prod):
+        assert "request_predict_seconds_bucket" in standard["KServeInferenceLatencyHigh"]["expr"]
+        assert "revision_app_request_count" not in standard["KServeCanaryStuck"]["expr"]
     files = synth_component_files(["monitoring"])
     monitors = {o["metadata"]["namespace"]: o for o in objects_in(files, "charts/monitoring/") if o["kind"] == "PodMonitor"}
-    staging_ports = [e.get("port", e.get("portNumber")) for e in monitors["models-staging"]["spec"]["podMetricsEndpoints"]]
-    prod_ports = [e.get("port", e.get("portNumber")) for e in monitors["models-prod"]["spec"]["podMetricsEndpoints"]]
-    assert staging_ports == ["http-usermetric", 8080] and prod_ports == [8080]
+    ports = {ns: [e.get("port", e.get("portNumber")) for e in m["spec"]["podMetricsEndpoints"]] for ns, m in monitors.items()}
+    assert ports == {"models-dev": ["http-usermetric", 8080], "models-staging": [8080], "models-prod": [8080]}
 
 
 def test_controller_service_monitor_uses_the_named_https_port():

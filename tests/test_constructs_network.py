@@ -26,37 +26,38 @@ def test_every_object_is_schema_valid(env_name):
     assert schema_errors(objects, config.environments[env_name]) == []
 
 
-def test_default_deny_and_allow_list_in_serverless():
-    objects = by_name(objects_in(synth_component_files(["network"]), "charts/network/staging/"))
-    deny = objects[("NetworkPolicy", "models-staging", "default-deny-all")]["spec"]
+def test_default_deny_and_allow_list_in_knative_mode():
+    objects = by_name(objects_in(synth_component_files(["network"]), "charts/network/dev/"))
+    deny = objects[("NetworkPolicy", "models-dev", "default-deny-all")]["spec"]
     assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
-    gateway = objects[("NetworkPolicy", "models-staging", "allow-ingress-gateway")]["spec"]["ingress"][0]
+    gateway = objects[("NetworkPolicy", "models-dev", "allow-ingress-gateway")]["spec"]["ingress"][0]
     assert gateway["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-system"}}}]
     assert [p["port"] for p in gateway["ports"]] == [8012, 8013]
-    knative = objects[("NetworkPolicy", "models-staging", "allow-knative-system")]["spec"]["ingress"][0]["from"][0]
+    knative = objects[("NetworkPolicy", "models-dev", "allow-knative-system")]["spec"]["ingress"][0]["from"][0]
     assert knative["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "knative-serving"}
     assert knative["podSelector"]["matchExpressions"][0]["values"] == ["activator", "autoscaler"]
-    dns = objects[("NetworkPolicy", "models-staging", "allow-dns-egress")]["spec"]["egress"][0]
+    dns = objects[("NetworkPolicy", "models-dev", "allow-dns-egress")]["spec"]["egress"][0]
     assert {(p["port"], p["protocol"]) for p in dns["ports"]} == {(53, "UDP"), (53, "TCP")}
-    storage = objects[("NetworkPolicy", "models-staging", "allow-object-storage-egress")]["spec"]["egress"][0]
+    storage = objects[("NetworkPolicy", "models-dev", "allow-object-storage-egress")]["spec"]["egress"][0]
     assert storage["ports"] == [{"port": 443, "protocol": "TCP"}]
-    to_predictor = objects[("NetworkPolicy", "models-staging", "allow-transformer-to-predictor")]["spec"]
+    to_predictor = objects[("NetworkPolicy", "models-dev", "allow-transformer-to-predictor")]["spec"]
     assert to_predictor["podSelector"] == {"matchLabels": {"component": "predictor"}}
-    scrape = objects[("NetworkPolicy", "models-staging", "allow-prometheus-scrape")]["spec"]["ingress"][0]
+    scrape = objects[("NetworkPolicy", "models-dev", "allow-prometheus-scrape")]["spec"]["ingress"][0]
     assert scrape["from"][0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "monitoring"}
 
 
-def test_raw_deployment_omits_knative_and_istio():
+@pytest.mark.parametrize("env_name", ["staging", "prod"])  # Standard on v0.20.0, RawDeployment (its old name) on v0.14.1
+def test_standard_mode_omits_knative_and_istio(env_name):
     files = synth_component_files(["network", "istio"], prefixes=("charts/", "overlays/"))
-    prod = by_name(objects_in(files, "charts/network/prod/"))
-    names = {name for (_, _, name) in prod}
+    objects = by_name(objects_in(files, f"charts/network/{env_name}/"))
+    names = {name for (_, _, name) in objects}
     assert "allow-knative-system" not in names and "allow-istio-egress" not in names
-    gateway = prod[("NetworkPolicy", "models-prod", "allow-ingress-gateway")]["spec"]["ingress"][0]
+    gateway = objects[("NetworkPolicy", f"models-{env_name}", "allow-ingress-gateway")]["spec"]["ingress"][0]
     assert gateway["from"][0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "ingress-nginx"}
     assert [p["port"] for p in gateway["ports"]] == [8080, 8081]
-    assert not any(p.startswith("charts/istio/prod/") for p in files)
-    assert b"charts/istio" not in files["overlays/prod/kustomization.yaml"]
-    assert b"../../charts/istio/staging" in files["overlays/staging/kustomization.yaml"]
+    assert not any(p.startswith(f"charts/istio/{env_name}/") for p in files)
+    assert b"charts/istio" not in files[f"overlays/{env_name}/kustomization.yaml"]
+    assert b"../../charts/istio/dev" in files["overlays/dev/kustomization.yaml"]
 
 
 def test_serverless_gets_strict_mtls_and_caller_allow_list():
@@ -71,7 +72,11 @@ def test_jwt_only_when_configured():
     files = synth_component_files(["istio"])
     dev_kinds = {o["kind"] for o in objects_in(files, "charts/istio/dev/")}
     assert "RequestAuthentication" not in dev_kinds  # dev sets no auth.jwt
-    staging = by_name(objects_in(files, "charts/istio/staging/"))
+    # staging sets auth.jwt but runs Standard mode, without Istio: nothing to enforce it with (documented).
+    assert not any(p.startswith("charts/istio/staging/") for p in files)
+    config, _ = repo_inputs()
+    knative = with_environment(config, "staging", deployment_mode="Knative")
+    staging = by_name(objects_in(synth_component_files(["istio"], config=knative), "charts/istio/staging/"))
     request_auth = staging[("RequestAuthentication", "istio-system", "inference-jwt")]["spec"]
     assert request_auth["jwtRules"][0] == {
         "issuer": "https://auth.acme.example",

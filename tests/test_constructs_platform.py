@@ -333,11 +333,13 @@ def test_kserve_version_picks_the_charts_and_values(files: dict[str, bytes]) -> 
     assert (prod["kserve"]["spec"]["source"]["chart"], prod["kserve"]["spec"]["source"]["targetRevision"]) == ("kserve", "v0.14.1")
     assert prod["kserve-crd"]["spec"]["source"]["targetRevision"] == "v0.14.1"
     controller = dev["kserve"]["spec"]["source"]["helm"]["valuesObject"]["kserve"]["controller"]
-    assert controller["deploymentMode"] == "Serverless"
+    assert controller["deploymentMode"] == "Knative"  # v0.20.0's name for it
     assert controller["gateway"] == {
         "domain": "dev.ml.acme.example",
         "ingressGateway": {"gateway": "knative-serving/knative-ingress-gateway", "className": "istio"},
     }
+    staging = _apps(files, "staging")["kserve"]["spec"]["source"]["helm"]["valuesObject"]["kserve"]["controller"]
+    assert staging["deploymentMode"] == "Standard"
 
 
 def test_crd_charts_are_applied_server_side(files: dict[str, bytes]) -> None:
