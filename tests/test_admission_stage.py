@@ -214,3 +214,17 @@ def test_diff_leads_with_what_the_cluster_would_refuse(example_repo: Path) -> No
     assert refusal in summary.splitlines()[1], proc.stdout
     quiet = run_cli_process("diff", "--no-admission", cwd=example_repo)
     assert "refuses" not in quiet.stdout
+
+
+def test_lifecycle_edits_are_checked_as_updates_of_the_committed_overlays(example_repo: Path) -> None:
+    # A predictor renamed without a model change: KServe v0.20.0 refuses it as an UPDATE only.
+    from kserve_gitops.operate.lifecycle import FileEdit, check_candidate
+
+    staging = "models/pytorch-cifar10/staging.yaml"
+    before = (example_repo / staging).read_text(encoding="utf-8")
+    after = before.replace("    name: v1\n", "    name: v1-renamed\n", 1)
+    assert after != before
+    _, report = check_candidate(example_repo, [FileEdit(staging, before, after)], environments=["staging"])
+    refused = [f for f in report.findings if f.rule == "KSA004"]
+    assert [f.message for f in refused] == ["predictor.name change requires a model change (e.g. storageUri)"]
+    assert refused[0].path.endswith(staging) and "UPDATE" in refused[0].hint

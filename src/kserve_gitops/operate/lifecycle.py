@@ -43,6 +43,7 @@ from ..results import Report
 from ..synth.app import load_inputs, synthesize
 from ..synth.merge import merge_patch
 from ..synth.output import Drift, write_tree
+from ..validate.base import committed_objects
 from ..validate.run import ValidateOptions, default_crd_roots, validate_repo
 from . import yamledit
 from .yamledit import Document
@@ -501,7 +502,12 @@ def check_candidate(
             report = None
             if validate:
                 write_tree(copy_root, files)
-                options = ValidateOptions(environments=environments, schema_paths=default_crd_roots(root.resolve()))
+                # The repo's committed overlays are what the cluster runs: the edit is an UPDATE of them.
+                options = ValidateOptions(
+                    environments=environments,
+                    schema_paths=default_crd_roots(root.resolve()),
+                    base_objects=committed_objects(root, environments),
+                )
                 report = validate_repo(copy_root, options)
                 _relocate(report, copy_root, root)
         except KserveGitopsError as exc:
