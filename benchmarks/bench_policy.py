@@ -1,4 +1,4 @@
-"""Policy throughput: the shipped library (policies/) over rendered objects, regorus in process vs OPA.
+"""Policy throughput: the built-in library (kserve_gitops/policy_library) over rendered objects, regorus in process vs OPA.
 
 Two corpora, both from this repo's real rendered environments (kustomize on overlays/<env>):
 
@@ -63,11 +63,11 @@ def corpora(config) -> dict[str, list[tuple[str, list[dict]]]]:
 
 
 def run(engine_name: str, corpus: list[tuple[str, list[dict]]], config) -> dict:
-    from kserve_gitops.validate.policy import load_bundle, make_engine
+    from kserve_gitops.validate.policy import LIBRARY_DIR, load_bundle, make_engine
     from kserve_gitops.validate.policy.evaluate import policy_data
 
     t0 = time.perf_counter()
-    bundle = load_bundle([ROOT / "policies"])
+    bundle = load_bundle([LIBRARY_DIR])
     engine_name, _, workers = engine_name.partition("-")
     with make_engine(engine_name, bundle) as engine:
         if workers:

@@ -19,13 +19,13 @@ def test_policy_test_prints_a_line_per_test_and_a_summary(example_repo, cli):
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert lines[-1].endswith("passed, 0 failed, 0 errors")
-    assert any(line.startswith("PASS policies/canary_test.rego:") for line in lines)
+    assert any(line.startswith("PASS ") and "/policy_library/canary_test.rego:" in line for line in lines)
 
 
 def test_policy_test_failure_exits_1(tmp_path, cli):
     (tmp_path / "p.rego").write_text("package p\n\nimport rego.v1\n\ndeny contains 1 if false\n")
     (tmp_path / "p_test.rego").write_text("package p_test\n\nimport rego.v1\n\ntest_ok if true\n\ntest_broken if false\n")
-    result = cli("policy", "test", str(tmp_path))
+    result = cli("policy", "test", "--no-builtin", str(tmp_path))
     assert result.exit_code == 1
     assert "FAIL" in result.output and "1 tests, 1 passed" not in result.output
     assert result.output.strip().splitlines()[-1] == "2 tests, 1 passed, 1 failed, 0 errors"
@@ -35,7 +35,7 @@ def test_policy_list(example_repo, cli):
     result = cli("policy", "list")
     assert result.exit_code == 0
     rows = [line.split("\t") for line in result.output.strip().splitlines()]
-    assert ["canary-mode", "error", "kserve.canary"] == rows[4][:3]
+    assert ["canary-mode", "error", "kserve.canary", "builtin"] == rows[4][:4]
     assert len(rows) == 25
 
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from kserve_gitops.tools import find_tool
-from kserve_gitops.validate.policy import load_bundle, make_engine
+from kserve_gitops.validate.policy import LIBRARY_DIR, load_bundle, make_engine
 from kserve_gitops.validate.policy.evaluate import policy_data
 from policy_corpus import PARAMS, violating_objects
 from test_policy_engines import CONFTEST_STYLE, DEPLOYMENT, GOOD, write
@@ -71,8 +71,8 @@ def test_conftest_test_and_our_library_agree(tmp_path):
     objects = violating_objects()
     (tmp_path / "objects.yaml").write_text(yaml.safe_dump_all(objects))
     (tmp_path / "data.json").write_text(json.dumps(policy_data(objects, PARAMS)))
-    _, payload = conftest("test", "-p", str(REPO / "policies"), "--all-namespaces", "--data", "data.json", "-o", "json", "objects.yaml", cwd=tmp_path)
-    bundle = load_bundle([REPO / "policies"])
+    _, payload = conftest("test", "-p", str(LIBRARY_DIR), "--all-namespaces", "--data", "data.json", "-o", "json", "objects.yaml", cwd=tmp_path)
+    bundle = load_bundle([LIBRARY_DIR])
     with make_engine("regorus", bundle) as engine:
         engine.set_data(policy_data(objects, PARAMS))
         ours = Counter((r.severity, r.message) for results in engine.evaluate(objects) for r in results)
@@ -80,7 +80,7 @@ def test_conftest_test_and_our_library_agree(tmp_path):
 
 
 def test_conftest_verify_and_policy_test_agree_on_the_library(cli, example_repo):
-    code, payload = conftest("verify", "-p", "policies", "-o", "json", cwd=example_repo)
+    code, payload = conftest("verify", "-p", str(LIBRARY_DIR), "-o", "json", cwd=example_repo)
     result = cli("policy", "test")
     passed = sum(entry.get("successes", 0) for entry in payload)
     assert code == result.exit_code == 0

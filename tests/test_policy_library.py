@@ -12,7 +12,7 @@ from kserve_gitops.validate.policy.opa import OpaEngine, OpaServer
 from policy_corpus import PARAMS, RULE_IDS, compliant_environment, violating_objects
 
 REPO = Path(__file__).resolve().parents[1]
-POLICIES = REPO / "policies"
+POLICIES = REPO / "src" / "kserve_gitops" / "policy_library"  # the built-in library
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 
 import kserve_gitops.validate.run  # noqa: F401  (registers the checks before the policy modules)
 from kserve_gitops.errors import PolicyError
-from kserve_gitops.validate.policy import load_bundle, make_engine
+from kserve_gitops.validate.policy import LIBRARY_DIR, load_bundle, make_engine
 from kserve_gitops.validate.policy.evaluate import policy_data
 from kserve_gitops.validate.policy.facts import plan_facts
 
@@ -60,7 +60,7 @@ def evaluate(bundle, objects, *, precompute: bool):
 
 
 def test_plan_of_the_shipped_library_has_the_cross_object_facts_and_nothing_that_reads_input():
-    bundle = load_bundle([REPO / "policies"])
+    bundle = load_bundle([LIBRARY_DIR])
     entries = [r.ref for r in bundle.conftest_rules(bundle.rule_packages())]
     facts = plan_facts(((m.path, m.text) for m in bundle.modules), entries).facts
     assert {"data.kserve.gpu.environment_gpus", "data.kserve.alerts.selectors", "data.kserve.lib.params"} <= set(facts)
@@ -100,18 +100,18 @@ def test_a_failing_fact_no_object_needs_is_no_error_as_before(tmp_path: Path):
 
 
 def test_validate_loads_only_the_modules_the_selected_rules_read():
-    bundle = load_bundle([REPO / "policies"])
+    bundle = load_bundle([LIBRARY_DIR])
     with make_engine("regorus", bundle) as engine:
-        assert "policies/lib.rego" in engine.loaded_modules
+        assert any(m.endswith("policy_library/lib.rego") for m in engine.loaded_modules)
         assert not [m for m in engine.loaded_modules if m.endswith("_test.rego")]
     with make_engine("regorus", bundle, ["kserve.argocd"]) as engine:
-        assert engine.loaded_modules == ["policies/argocd.rego", "policies/lib.rego"]
+        assert [Path(m).name for m in engine.loaded_modules] == ["argocd.rego", "lib.rego"]
 
 
 def test_policy_tests_still_see_the_test_files():
     from kserve_gitops.validate.policy.testing import run_policy_tests
 
-    report = run_policy_tests([REPO / "policies"])
+    report = run_policy_tests([REPO / "policies"])  # the built-in library's tests and the repo's
     assert report.outcomes and report.passed == len(report.outcomes)
 
 
@@ -190,18 +190,18 @@ def test_module_analysis_is_cached_by_content_and_a_broken_entry_is_analysed_aga
     from kserve_gitops.validate.policy import bundle as bundle_module
 
     monkeypatch.setenv("KSERVE_GITOPS_CACHE", str(tmp_path / "cache"))
-    fresh = load_bundle([REPO / "policies"])
+    fresh = load_bundle([LIBRARY_DIR])
     entries = sorted((tmp_path / "cache" / "policy-analysis").glob("*.json"))
     assert len(entries) == len(fresh.modules)
     analysed: list[str] = []
     real = bundle_module._analyse
     monkeypatch.setattr(bundle_module, "_analyse", lambda path, text: analysed.append(path) or real(path, text))
-    cached = load_bundle([REPO / "policies"])
+    cached = load_bundle([LIBRARY_DIR])
     assert analysed == []
     assert [(m.package, m.rules, m.kinds) for m in cached.modules] == [(m.package, m.rules, m.kinds) for m in fresh.modules]
     entries_before = {e.name for e in entries}
     entries[0].write_text("{not json")
-    load_bundle([REPO / "policies"])
+    load_bundle([LIBRARY_DIR])
     assert len(analysed) == 1
     entries_after = {e.name for e in (tmp_path / "cache" / "policy-analysis").glob("*.json")}
     assert entries_after == entries_before

@@ -10,7 +10,7 @@ import click
 from ..report import REPORTERS, ReportOptions
 from ..validate.policy import ENGINE_NAMES
 from ..validate.policy import check as _register_policy_check  # noqa: F401  (adds "policy" to validate's checks)
-from ..validate.policy.bundle import load_bundle
+from ..validate.policy.bundle import load_policies
 from ..validate.policy.engine import TestOutcome
 from ..validate.policy.evaluate import evaluate_paths
 from ..validate.policy.testing import run_policy_tests
@@ -28,13 +28,20 @@ Exit codes:
 
 
 def _dirs(state: State, given: tuple[str, ...]) -> list[Path]:
-    return [Path(d) for d in given] or [state.root / "policies"]
+    """The repo's policy folders: those given, else the repo's policies/ when it has one."""
+    if given:
+        return [Path(d) for d in given]
+    default = state.root / "policies"
+    return [default] if default.is_dir() else []
 
 
 engine_option = click.option(
     "--engine", type=click.Choice(ENGINE_NAMES), default="regorus", show_default=True, help="Rego engine: in process, or a real OPA server."
 )
 opa_url_option = click.option("--opa-url", default=None, help="Use this OPA server (implies --engine opa).")
+no_builtin_option = click.option(
+    "--no-builtin", is_flag=True, help="Only the given folders, without the built-in library shipped with kserve-gitops."
+)
 
 
 @cli.group()
@@ -46,9 +53,11 @@ def policy() -> None:
 @click.argument("dirs", nargs=-1, type=click.Path(exists=True))
 @engine_option
 @opa_url_option
+@no_builtin_option
 @click.pass_obj
-def test_cmd(state: State, dirs: tuple[str, ...], engine: str, opa_url: str | None) -> None:
-    """Run the test_* rules of every *_test.rego under DIRS (default: policies/), like 'opa test'."""
+def test_cmd(state: State, dirs: tuple[str, ...], engine: str, opa_url: str | None, no_builtin: bool) -> None:
+    """Run the test_* rules of the built-in library and of every *_test.rego under DIRS (default: policies/),
+    like 'opa test'."""
     out = console()
 
     def show(outcome: TestOutcome) -> None:
@@ -57,7 +66,7 @@ def test_cmd(state: State, dirs: tuple[str, ...], engine: str, opa_url: str | No
         if outcome.error:
             out.print(f"  {outcome.error}", markup=False, highlight=False)
 
-    report = run_policy_tests(_dirs(state, dirs), engine=engine, opa_url=opa_url, on_result=show)
+    report = run_policy_tests(_dirs(state, dirs), engine=engine, opa_url=opa_url, on_result=show, builtin=not no_builtin)
     total = len(report.outcomes)
     out.print(f"{total} tests, {report.passed} passed, {report.failed} failed, {report.errors} errors", highlight=False)
     sys.exit(report.exit_code())
@@ -65,18 +74,25 @@ def test_cmd(state: State, dirs: tuple[str, ...], engine: str, opa_url: str | No
 
 @policy.command("list")
 @click.argument("dirs", nargs=-1, type=click.Path(exists=True))
+@no_builtin_option
 @click.pass_obj
-def list_cmd(state: State, dirs: tuple[str, ...]) -> None:
-    """Print each rule's id, severity, package and description (tab-separated)."""
-    bundle = load_bundle(_dirs(state, dirs))
+def list_cmd(state: State, dirs: tuple[str, ...], no_builtin: bool) -> None:
+    """Print each rule's id, severity, package, source and description (tab-separated).
+
+    The source is 'builtin' for the library shipped with kserve-gitops, else the repo file that defines the
+    rule; a built-in package turned off in policies/library.yaml reads 'builtin (disabled)'.
+    """
+    bundle = load_policies(_dirs(state, dirs), builtin=not no_builtin)
+    disabled = set(bundle.disabled)
     for rule in bundle.documented_rules():
         rule_id = rule.id or f"{rule.package}.{rule.name}"
         severity = rule.severity or rule.default_severity
         text = rule.description or rule.title or f"{rule.path}:{rule.line}"
-        click.echo(f"{rule_id}\t{severity}\t{rule.package}\t{text}")
+        source = bundle.source_of(rule) + (" (disabled)" if rule.package in disabled else "")
+        click.echo(f"{rule_id}\t{severity}\t{rule.package}\t{source}\t{text}")
 
 
-def _eval(state: State, paths, policy_dirs, namespaces, engine, opa_url, combine, fail_on_warn, environment, output) -> None:
+def _eval(state: State, paths, policy_dirs, namespaces, engine, opa_url, combine, fail_on_warn, environment, output, no_builtin) -> None:
     report = evaluate_paths(
         list(paths),
         policy_dirs=_dirs(state, policy_dirs),
@@ -88,6 +104,7 @@ def _eval(state: State, paths, policy_dirs, namespaces, engine, opa_url, combine
         root=state.root,
         environment=environment,
         stdin=sys.stdin.buffer,
+        builtin=not no_builtin,
     )
     stream = sys.stdout
     REPORTERS[output](report, stream, ReportOptions(color=stream.isatty()))
@@ -102,6 +119,7 @@ def _eval_command(name: str, help_text: str):
     @click.option("-n", "--namespace", "namespaces", multiple=True, help="Rego package to evaluate (repeatable; default: every package with deny/violation/warn rules).")
     @engine_option
     @opa_url_option
+    @no_builtin_option
     @click.option("--combine", is_flag=True, help="Evaluate once with the list of all documents as input.")
     @click.option("--fail-on-warn", is_flag=True, help="Warnings fail the run (exit 1).")
     @click.option("-e", "--env", "environment", default=None, help="data.params from this environment of kserve-gitops.yaml.")

@@ -1,6 +1,6 @@
 """The Rego policy gate: conftest-compatible rules evaluated by regorus (in process) or OPA (a server).
 
-``bundle`` loads policies, ``engine`` is the engine abstraction with ``regorus``/``opa`` implementations,
+``bundle`` loads policies (the built-in library in ``kserve_gitops/policy_library`` and the repo's), ``engine`` is the engine abstraction with ``regorus``/``opa`` implementations,
 ``evaluate`` turns objects into findings (inventory, params, waivers), ``testing`` runs ``*_test.rego``,
 ``check`` plugs the gate into ``validate``.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from ...errors import UsageError
-from .bundle import PolicyBundle, load_bundle
+from .bundle import LIBRARY_DIR, PolicyBundle, load_bundle, load_policies
 from .engine import PolicyEngine, PolicyResult, TestOutcome
 
 ENGINE_NAMES = ("regorus", "opa")
@@ -38,4 +38,4 @@ def make_engine(
     raise UsageError(f"unknown policy engine {name!r} (known: {', '.join(ENGINE_NAMES)})")
 
 
-__all__ = ["ENGINE_NAMES", "PolicyBundle", "PolicyEngine", "PolicyResult", "TestOutcome", "load_bundle", "make_engine"]
+__all__ = ["ENGINE_NAMES", "LIBRARY_DIR", "PolicyBundle", "PolicyEngine", "PolicyResult", "TestOutcome", "load_bundle", "load_policies", "make_engine"]

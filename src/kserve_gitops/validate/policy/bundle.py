@@ -36,6 +36,9 @@ CONFTEST_RULE = re.compile(r"^(deny|violation|warn)(_[A-Za-z0-9_]+)?$")
 TEST_RULE = re.compile(r"^test_[A-Za-z0-9_]*$")
 DRIVER_PACKAGE = "kserve_gitops_driver"
 EXCEPTIONS_FILE = "exceptions.yaml"
+# The built-in library, shipped in the package and versioned with the tool.
+LIBRARY_DIR = Path(__file__).resolve().parents[2] / "policy_library"
+BUILTIN = "builtin"
 
 # "--> policies/x.rego:12:5" in regorus messages
 _REGORUS_LOCATION = re.compile(r"-->\s*(?P<file>[^\n]+?):(?P<line>\d+):(?P<col>\d+)")
@@ -80,6 +83,16 @@ class PolicyModule:
     # METADATA "scope: package" custom.kinds: the only kinds this module's rules can fire for
     kinds: frozenset[str] | None = None
     nodes: list[Any] = field(default_factory=list, repr=False, compare=False)  # what each rule reads (facts.py)
+    source: str = ""  # "builtin" for the shipped library, else empty (the module's path says where it is)
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.source == BUILTIN
+
+    @property
+    def origin(self) -> str:
+        """Where the module comes from, as ``policy list`` shows it: ``builtin`` or its path."""
+        return BUILTIN if self.is_builtin else self.path
 
     @property
     def is_test_file(self) -> bool:
@@ -91,7 +104,11 @@ class PolicyBundle:
     """Every ``.rego`` file under the policy folders, parsed once."""
 
     modules: list[PolicyModule]
-    roots: list[Path] = field(default_factory=list)
+    roots: list[Path] = field(default_factory=list)  # the repo's folders (waivers are read there)
+    # built-in packages the repo turned off (their rules are not run unless named with --namespace)
+    disabled: list[str] = field(default_factory=list)
+    # built-in packages replaced by a repo module of the same package
+    overridden: list[str] = field(default_factory=list)
     _graph: Any = field(default=None, repr=False, compare=False)
 
     def rule_graph(self) -> "RuleGraph":
@@ -108,7 +125,15 @@ class PolicyBundle:
 
     def rule_packages(self) -> list[str]:
         """Packages that define deny/violation/warn rules: the default --namespace set (conftest --all-namespaces)."""
-        return sorted({r.package for m in self.modules for r in m.rules if r.is_conftest_rule})
+        off = set(self.disabled)
+        return sorted({r.package for m in self.modules for r in m.rules if r.is_conftest_rule and r.package not in off})
+
+    def source_of(self, rule: RuleInfo) -> str:
+        """``builtin`` for a rule of the shipped library, else the repo file that defines it."""
+        for module in self.modules:
+            if module.path == rule.path:
+                return module.origin
+        return rule.path
 
     def select(self, namespaces: Iterable[str] | None) -> list[str]:
         wanted = list(namespaces or [])
@@ -237,6 +262,7 @@ def policy_files(roots: Iterable[Path]) -> list[Path]:
 
 
 def load_bundle(roots: Iterable[Path]) -> PolicyBundle:
+    """Exactly the ``.rego`` files under ``roots`` (no built-in library): what ``load_policies`` builds on."""
     roots = [Path(r) for r in roots]
     modules = [parse_module(_display(p), p.read_text(encoding="utf-8")) for p in policy_files(roots)]
     packages_by_file = {m.path for m in modules}
@@ -244,6 +270,87 @@ def load_bundle(roots: Iterable[Path]) -> PolicyBundle:
         where = ", ".join(str(r) for r in roots) or "(none)"
         raise PolicyError(f"no .rego policies found in {where}", hint="pass a folder of Rego policies with --policy DIR")
     return PolicyBundle(modules=modules, roots=roots)
+
+
+LIBRARY_CONFIG = "library.yaml"  # in a repo's policy folder: which built-in packages it turns off
+
+
+def library_files() -> list[Path]:
+    """The built-in library's ``.rego`` files (shipped as package data)."""
+    return sorted(p for p in LIBRARY_DIR.glob("*.rego") if p.is_file())
+
+
+def library_config_files(roots: Iterable[Path]) -> list[Path]:
+    return [Path(r) / LIBRARY_CONFIG for r in roots if Path(r).is_dir() and (Path(r) / LIBRARY_CONFIG).is_file()]
+
+
+def load_policies(roots: Iterable[Path], *, builtin: bool = True) -> PolicyBundle:
+    """The built-in library plus the repo's policy folders ``roots``, as ``validate`` and ``policy`` run them.
+
+    - a repo module adds rules (any package the library does not define);
+    - a repo module in a package the library defines replaces that package: the library's modules of the
+      package, and its tests (``<package>_test``), are not loaded;
+    - ``library.yaml`` in a repo folder turns library packages off: ``disable: [kserve.canary]``. Their
+      modules stay loaded (other packages may import them) but their rules are not run, and the report
+      says so.
+    """
+    roots = [Path(r) for r in roots]
+    repo_modules = [parse_module(_display(p), p.read_text(encoding="utf-8")) for p in policy_files(roots)]
+    if not builtin:
+        if not repo_modules:
+            raise PolicyError(
+                f"no .rego policies found in {', '.join(str(r) for r in roots) or '(none)'}",
+                hint="pass a folder of Rego policies with --policy DIR",
+            )
+        return PolicyBundle(modules=repo_modules, roots=roots)
+    library = [
+        dataclasses.replace(parse_module(_display(p), p.read_text(encoding="utf-8")), source=BUILTIN) for p in library_files()
+    ]
+    library_packages = {m.package for m in library}
+    repo_packages = {m.package for m in repo_modules}
+    overridden = sorted(library_packages & repo_packages)
+    replaced = set(overridden) | {f"{pkg}_test" for pkg in overridden}
+    modules = [m for m in library if m.package not in replaced] + repo_modules
+    bundle = PolicyBundle(modules=modules, roots=roots, overridden=overridden)
+    bundle.disabled = _disabled_packages(roots, bundle)
+    return bundle
+
+
+def _disabled_packages(roots: list[Path], bundle: PolicyBundle) -> list[str]:
+    from ...errors import InputError
+    from ...inputs.yamlsrc import load_documents, positions_for
+
+    disabled: list[str] = []
+    rule_packages = set(bundle.rule_packages())
+    for path in library_config_files(roots):
+        name = _display(path)
+        docs = load_documents(name)
+        data = docs[0].data if docs else {}
+        positions = positions_for(name)
+        if not isinstance(data, dict):
+            raise InputError("expected a mapping, e.g. 'disable: [kserve.canary]'", path=name, line=1)
+        unknown = sorted(set(data) - {"disable"})
+        if unknown:
+            line, col, _ = positions.locate(0, [unknown[0]])
+            raise InputError(f"unknown key(s): {', '.join(unknown)} (known: disable)", path=name, line=line, column=col)
+        items = data.get("disable") or []
+        if not isinstance(items, list):
+            line, col, _ = positions.locate(0, ["disable"])
+            raise InputError("'disable' is a list of Rego package names", path=name, line=line, column=col, field="disable")
+        for i, item in enumerate(items):
+            if not isinstance(item, str) or item not in rule_packages:
+                line, col, _ = positions.locate(0, ["disable", i])
+                raise InputError(
+                    f"no policy package {item!r} to disable (packages with rules: {', '.join(sorted(rule_packages))})",
+                    path=name,
+                    line=line,
+                    column=col,
+                    field=f"disable[{i}]",
+                    hint="name a package as 'kserve-gitops policy list' shows it, e.g. kserve.canary",
+                )
+            if item not in disabled:
+                disabled.append(item)
+    return sorted(disabled)
 
 
 def parse_module(path: str, text: str) -> PolicyModule:

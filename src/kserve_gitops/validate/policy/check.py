@@ -1,4 +1,4 @@
-"""The ``policy`` check of ``validate``: the policy library over every rendered object of an environment.
+"""The ``policy`` check of ``validate``: the built-in library and the repo's policies over every rendered object.
 
 Policies are parsed once per run (cached by file fingerprint); the embedded engine is reused across
 environments (``set_data`` swaps the inventory), an OPA server lives for one environment and is always
@@ -15,7 +15,7 @@ from typing import ContextManager, Iterable
 from ...results import Finding, LoadedObject
 from ..run import CheckContext, check
 from . import PolicyEngine, make_engine
-from .bundle import PolicyBundle, load_bundle, policy_files
+from .bundle import PolicyBundle, library_config_files, library_files, load_policies, policy_files
 from .evaluate import evaluate_objects, waivers_for
 
 DEFAULT_POLICY_DIR = "policies"
@@ -30,11 +30,12 @@ def policy_dirs(ctx: CheckContext) -> list[Path]:
 
 @lru_cache(maxsize=8)
 def _cached_bundle(fingerprint: tuple) -> PolicyBundle:
-    return load_bundle([Path(p) for p in fingerprint[0]])
+    return load_policies([Path(p) for p in fingerprint[0]])
 
 
 def bundle_for(dirs: list[Path]) -> PolicyBundle:
-    files = policy_files(dirs)
+    """The built-in library with the repo's folders ``dirs``, parsed once per run (keyed by every file's stamp)."""
+    files = [*library_files(), *policy_files(dirs), *library_config_files(dirs)]
     stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
     return _cached_bundle((tuple(str(d) for d in dirs), stamp))
 
@@ -59,10 +60,7 @@ def policy_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Fin
     options = ctx.options
     if not options.policies:
         return []
-    dirs = policy_dirs(ctx)
-    if not dirs:
-        return []
-    bundle = bundle_for(dirs)
+    bundle = bundle_for(policy_dirs(ctx))
     env = ctx.environment
     with _engine_for(bundle, options) as engine:
         return evaluate_objects(

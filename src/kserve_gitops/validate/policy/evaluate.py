@@ -114,12 +114,13 @@ def evaluate_paths(
     environment: str | None = None,
     stdin: Any = None,
     today: dt.date | None = None,
+    builtin: bool = True,
 ) -> Report:
     """``policy eval``: the policies over files (conftest test), with ``-e ENV`` supplying data.params."""
     from ...inputs.config import CONFIG_FILE, load_config
     from ..inputs import load_paths
     from . import make_engine
-    from .bundle import load_bundle
+    from .bundle import load_policies
 
     params: dict[str, Any] = {}
     if environment:
@@ -127,7 +128,7 @@ def evaluate_paths(
     loaded = load_paths(paths, stdin=stdin)
     for obj in loaded.objects:
         obj.environment = environment
-    bundle = load_bundle(policy_dirs)
+    bundle = load_policies(policy_dirs, builtin=builtin)
     name = environment or "files"
     with make_engine(engine, bundle, namespaces, opa_url=opa_url, combine=combine) as policy_engine:
         findings = evaluate_objects(

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import make_engine
-from .bundle import load_bundle
+from .bundle import load_policies
 from .engine import TestOutcome
 
 
@@ -41,8 +41,10 @@ def run_policy_tests(
     engine: str = "regorus",
     opa_url: str | None = None,
     on_result: Callable[[TestOutcome], None] | None = None,
+    builtin: bool = True,
 ) -> TestReport:
-    bundle = load_bundle(list(dirs))
+    """The tests of the built-in library (those of packages the repo replaces excepted) and of ``dirs``."""
+    bundle = load_policies(list(dirs), builtin=builtin)
     with make_engine(engine, bundle, opa_url=opa_url) as policy_engine:
         policy_engine.set_data({})
         return TestReport(policy_engine.run_tests(on_result))
