@@ -60,6 +60,8 @@ class Environment:
     argocd_project: str = ""
     # LocalModelNodeGroups that models annotated kserve-gitops.io/local-model-cache are cached on
     model_cache_node_groups: tuple[str, ...] = ()
+    # ``llm``: LLMInferenceService settings (allowedConfigs, defaultReplicas, defaultResources, alerts)
+    llm: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -248,5 +250,6 @@ def _environment(name: str, env: dict[str, Any]) -> Environment:
         automated_sync=bool(argocd.get("automatedSync", True)),
         argocd_project=argocd.get("project", ""),
         model_cache_node_groups=tuple((env.get("localModelCache") or {}).get("nodeGroups") or ()),
+        llm=dict(env.get("llm") or {}),
         raw=env,
     )
