@@ -1,4 +1,6 @@
-"""``models/<name>/``: InferenceServices as data scientists write them, plus per-environment patches."""
+"""``models/<name>/``: InferenceServices (or LLMInferenceServices) as data scientists write them, plus
+per-environment patches. A model folder holds one base, ``inferenceservice.yaml`` or
+``llminferenceservice.yaml``, never both."""
 
 from __future__ import annotations
 
@@ -20,6 +22,12 @@ CACHE_ANNOTATION = "kserve-gitops.io/local-model-cache"
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E)?$")
 ISVC_API_VERSION = "serving.kserve.io/v1beta1"
 ISVC_KIND = "InferenceService"
+# KServe's LLMInferenceService: written in its storage version (v1alpha2, KServe v0.20+). KServe serves
+# v1alpha1 too and converts it, but the typed construct, the schemas and the patches use one version.
+LLM_BASE_FILE = "llminferenceservice.yaml"
+LLM_API_VERSION = "serving.kserve.io/v1alpha2"
+LLM_KIND = "LLMInferenceService"
+BASE_FILES = {BASE_FILE: (ISVC_API_VERSION, ISVC_KIND), LLM_BASE_FILE: (LLM_API_VERSION, LLM_KIND)}
 # KServe derives Service and route names from the model name, so it must be a DNS-1035 label, short
 # enough to leave room for suffixes such as "-predictor-00001-private".
 MODEL_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -38,6 +46,15 @@ class Model:
     @property
     def directory(self) -> str:
         return str(Path(self.base_path).parent)
+
+    @property
+    def kind(self) -> str:
+        """``InferenceService`` or ``LLMInferenceService``."""
+        return str(self.base.get("kind", ISVC_KIND))
+
+    @property
+    def is_llm(self) -> bool:
+        return self.kind == LLM_KIND
 
     def overlay(self, env: str) -> dict[str, Any]:
         return self.overlays.get(env, ("", {}))[1]
@@ -80,25 +97,38 @@ def load_models(config: PlatformConfig, root: Path | None = None) -> list[Model]
 def load_model(directory: Path, config: PlatformConfig, root: Path) -> Model:
     name = directory.name
     rel_dir = _rel(directory, root)
-    base_file = directory / BASE_FILE
-    base_rel = f"{rel_dir}/{BASE_FILE}"
     if not MODEL_NAME.match(name) or len(name) > MAX_MODEL_NAME:
         raise ModelError(
             f"folder name {name!r} is not a valid model name",
             path=rel_dir,
             hint=f"use lower-case letters, digits and '-', starting with a letter, at most {MAX_MODEL_NAME} characters",
         )
-    if not base_file.exists():
-        raise ModelError(f"missing {BASE_FILE}", path=rel_dir, hint="every model folder holds one InferenceService")
+    present = [f for f in BASE_FILES if (directory / f).exists()]
+    if not present:
+        raise ModelError(
+            f"missing {BASE_FILE}",
+            path=rel_dir,
+            hint=f"every model folder holds one InferenceService ({BASE_FILE}) or one LLMInferenceService ({LLM_BASE_FILE})",
+        )
+    if len(present) > 1:
+        raise ModelError(
+            f"holds both {BASE_FILE} and {LLM_BASE_FILE}",
+            path=rel_dir,
+            hint="a model folder holds one model: move the other to its own folder under models/",
+        )
+    base_name = present[0]
+    api_version, kind = BASE_FILES[base_name]
+    base_file = directory / base_name
+    base_rel = f"{rel_dir}/{base_name}"
     _check_inside(base_file, root, base_rel)
     base = load_one(_source_path(base_file, root))
-    _check_base(base, base_rel, name)
+    _check_base(base, base_rel, name, api_version=api_version, kind=kind)
     _check_credentials(base, base_rel)
     targets = _target_environments(base, base_rel, config)
 
     overlays: dict[str, tuple[str, dict[str, Any]]] = {}
     for file in sorted(directory.iterdir(), key=lambda p: p.name):
-        if file.name == BASE_FILE or file.name.startswith(".") or file.suffix not in (".yaml", ".yml"):
+        if file.name in BASE_FILES or file.name.startswith(".") or file.suffix not in (".yaml", ".yml"):
             continue
         rel = f"{rel_dir}/{file.name}"
         _check_inside(file, root, rel)
@@ -116,7 +146,7 @@ def load_model(directory: Path, config: PlatformConfig, root: Path) -> Model:
                 hint=f"add {env} to the {ENVIRONMENTS_ANNOTATION} annotation in {base_rel}, or delete the file",
             )
         patch = load_one(_source_path(file, root))
-        _check_patch(patch, rel, name)
+        _check_patch(patch, rel, name, api_version=api_version, kind=kind)
         _check_credentials(patch, rel)
         overlays[env] = (rel, patch)
     return Model(name=name, base_path=base_rel, base=base, environments=targets, overlays=overlays)
@@ -162,19 +192,39 @@ def _check_credentials(doc: dict[str, Any], rel: str) -> None:
         )
 
 
-def _check_base(base: Any, rel: str, name: str) -> None:
+def _api_version_hint(found: Any, kind: str) -> str | None:
+    if not found:
+        return None
+    if kind == LLM_KIND:
+        return (
+            f"kserve-gitops writes the storage version {LLM_API_VERSION}; KServe v0.20's v1alpha1 and v1alpha2 "
+            "LLMInferenceService specs match field for field, so changing the apiVersion line is enough"
+        )
+    if found == LLM_API_VERSION or found == "serving.kserve.io/v1alpha1":
+        return f"an LLMInferenceService goes in {LLM_BASE_FILE}; 'kserve-gitops migrate' rewrites v1alpha2 InferenceServices"
+    return "'kserve-gitops migrate' rewrites v1alpha2 manifests"
+
+
+def _check_base(base: Any, rel: str, name: str, *, api_version: str = ISVC_API_VERSION, kind: str = ISVC_KIND) -> None:
     if not isinstance(base, dict):
-        _fail("must be a mapping (an InferenceService object)", rel, [])
-    if base.get("apiVersion") != ISVC_API_VERSION:
+        _fail(f"must be a mapping (an {kind} object)", rel, [])
+    if base.get("apiVersion") != api_version:
         _fail(
-            f"apiVersion must be {ISVC_API_VERSION}, found {base.get('apiVersion')!r}",
+            f"apiVersion must be {api_version}, found {base.get('apiVersion')!r}",
             rel,
             ["apiVersion"],
             field="apiVersion",
-            hint="'kserve-gitops migrate' rewrites v1alpha2 manifests" if base.get("apiVersion") else None,
+            hint=_api_version_hint(base.get("apiVersion"), kind),
         )
-    if base.get("kind") != ISVC_KIND:
-        _fail(f"kind must be {ISVC_KIND}, found {base.get('kind')!r}", rel, ["kind"], field="kind")
+    if base.get("kind") != kind:
+        other = LLM_BASE_FILE if base.get("kind") == LLM_KIND else BASE_FILE if base.get("kind") == ISVC_KIND else None
+        _fail(
+            f"kind must be {kind}, found {base.get('kind')!r}",
+            rel,
+            ["kind"],
+            field="kind",
+            hint=f"a {base.get('kind')} goes in {other}" if other else None,
+        )
     meta = base.get("metadata")
     if not isinstance(meta, dict) or not meta.get("name"):
         _fail("metadata.name is required", rel, ["metadata"], field="metadata.name")
@@ -204,7 +254,16 @@ def _check_base(base: Any, rel: str, name: str) -> None:
             hint="the model's size on disk as a Kubernetes quantity, such as 2Gi; KServe reserves that much per node",
         )
     spec = base.get("spec")
-    if not isinstance(spec, dict) or not isinstance(spec.get("predictor"), dict):
+    if kind == LLM_KIND:
+        if not isinstance(spec, dict) or not isinstance(spec.get("model"), dict) or not spec["model"].get("uri"):
+            _fail(
+                "spec.model.uri is required",
+                rel,
+                ["spec"],
+                field="spec.model.uri",
+                hint="where the model is: hf://org/model, s3://bucket/key, pvc://claim/path or oci://registry/image",
+            )
+    elif not isinstance(spec, dict) or not isinstance(spec.get("predictor"), dict):
         _fail("spec.predictor is required", rel, ["spec"], field="spec.predictor")
     extra = set(base) - PATCH_TOP_LEVEL_KEYS - {"status"}
     if extra:
@@ -234,17 +293,17 @@ def _target_environments(base: dict[str, Any], rel: str, config: PlatformConfig)
     return tuple(e for e in config.promotion_order if e in wanted)
 
 
-def _check_patch(patch: Any, rel: str, name: str) -> None:
+def _check_patch(patch: Any, rel: str, name: str, *, api_version: str = ISVC_API_VERSION, kind: str = ISVC_KIND) -> None:
     if not isinstance(patch, dict):
-        _fail("must be a mapping shaped like the InferenceService it patches", rel, [])
+        _fail(f"must be a mapping shaped like the {kind} it patches", rel, [])
     extra = set(patch) - PATCH_TOP_LEVEL_KEYS
     if extra:
         key = sorted(extra)[0]
         _fail(f"unexpected top-level field {key!r}", rel, [key], field=key, hint="a patch holds metadata and spec only")
-    if "apiVersion" in patch and patch["apiVersion"] != ISVC_API_VERSION:
-        _fail(f"apiVersion must be {ISVC_API_VERSION}", rel, ["apiVersion"], field="apiVersion")
-    if "kind" in patch and patch["kind"] != ISVC_KIND:
-        _fail(f"kind must be {ISVC_KIND}", rel, ["kind"], field="kind")
+    if "apiVersion" in patch and patch["apiVersion"] != api_version:
+        _fail(f"apiVersion must be {api_version}", rel, ["apiVersion"], field="apiVersion")
+    if "kind" in patch and patch["kind"] != kind:
+        _fail(f"kind must be {kind}", rel, ["kind"], field="kind")
     meta = patch.get("metadata")
     if meta is not None and not isinstance(meta, dict):
         _fail("metadata must be a mapping", rel, ["metadata"], field="metadata")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..constructs.inferenceservice import InferenceService
+from ..constructs import llminferenceservice as llm
 from ..constructs.kustomize import KustomizeBaseSet, KustomizeOverlay, KustomizeOverlaySet, construct_id
 from ..constructs.modelcache import LocalModelCache, cache_props_for
 from ..constructs.models import NAMESPACE_ANNOTATION, annotation_error, environment_patch, model_namespace
@@ -18,7 +19,7 @@ def models(ctx: SynthContext) -> None:
     places the models in their namespace and patches them for the environment."""
     bases = KustomizeBaseSet(ctx.app, "models")
     for model in ctx.models:
-        InferenceService.from_manifest(bases, model.base)
+        (llm.LLMInferenceService if model.is_llm else InferenceService).from_manifest(bases, model.base)
 
     for env in ctx.environments:
         by_namespace: dict[str, list] = defaultdict(list)
@@ -41,7 +42,8 @@ def models(ctx: SynthContext) -> None:
         for namespace in sorted(by_namespace):
             overlay = KustomizeOverlay(ctx.app, f"overlays/{env.name}/namespaces/{namespace}", namespace=namespace)
             for model in by_namespace[namespace]:
-                overlay.add_resource(patched.add_patch(environment_patch(model, env), base_dir=bases.dir_for(model.name)))
+                patch = llm.environment_patch(model, env) if model.is_llm else environment_patch(model, env)
+                overlay.add_resource(patched.add_patch(patch, base_dir=bases.dir_for(model.name)))
             ctx.include(env.name, overlay)
 
 

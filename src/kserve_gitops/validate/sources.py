@@ -76,8 +76,8 @@ class SourceMap:
         kind = str(data.get("kind", ""))
         meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
         name = str(meta.get("name", ""))
-        model = self.models.get(name) if kind == "InferenceService" else None
-        if model is not None:
+        model = self.models.get(name) if kind in ("InferenceService", "LLMInferenceService") else None
+        if model is not None and model.kind == kind:
             sources = []
             if obj.environment and model.overlay_path(obj.environment):
                 sources.append(self._display_rel(model.overlay_path(obj.environment)))
