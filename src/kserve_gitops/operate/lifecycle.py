@@ -42,7 +42,7 @@ from ..inputs.models import MODELS_DIR, Model
 from ..results import Report
 from ..synth.app import load_inputs, synthesize
 from ..synth.merge import merge_patch
-from ..synth.output import Drift, write_tree
+from ..synth.output import Drift, with_stamp, write_tree
 from ..validate.base import committed_objects
 from ..validate.run import ValidateOptions, default_crd_roots, validate_repo
 from . import yamledit
@@ -498,7 +498,7 @@ def check_candidate(
                 path.write_text(edit.after, encoding="utf-8")
         try:
             config, models = load_inputs(copy_root)
-            files = synthesize(config, models)
+            files = with_stamp(copy_root, synthesize(config, models))
             report = None
             if validate:
                 write_tree(copy_root, files)

@@ -17,7 +17,7 @@ from ..errors import InputError, SynthError, ToolNotFound
 from ..inputs.config import Environment, PlatformConfig
 from ..inputs.models import Model
 from ..inputs.repo import duplicate_keys, load_inputs
-from .output import HEADER, Drift, compare, dump_yaml, write_tree
+from .output import HEADER, Drift, compare, dump_yaml, with_stamp, write_tree
 
 if TYPE_CHECKING:
     import cdk8s
@@ -220,7 +220,7 @@ def synth_repo(
         for problem in duplicates:
             if warn is not None:
                 warn(problem)
-    files = synthesize(config, models)
+    files = with_stamp(root, synthesize(config, models))
     if check:
         return compare(root, files)
     return write_tree(root, files)

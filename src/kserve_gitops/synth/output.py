@@ -165,3 +165,85 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# --- the inputs stamp: which inputs the committed output was synthesized from -----------------------
+
+STAMP = "overlays/.kserve-gitops-inputs.json"
+STAMP_FORMAT = 1
+INPUT_FILES = ("kserve-gitops.yaml",)
+INPUT_DIRS = ("models",)
+
+
+def input_hashes(root: Path) -> dict[str, str]:
+    """sha256 of every input synth reads: ``kserve-gitops.yaml`` and every file under ``models/``
+    (repo-relative POSIX paths). Reading and hashing 1,000 models takes milliseconds: no Node.js."""
+    import hashlib
+
+    out: dict[str, str] = {}
+    for name in INPUT_FILES:
+        path = root / name
+        if path.is_file():
+            out[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    for top in INPUT_DIRS:
+        base = root / top
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith("."):
+                    continue  # editor swap files and the like are not inputs
+                full = Path(dirpath) / name
+                if full.is_file():
+                    out[full.relative_to(root).as_posix()] = hashlib.sha256(full.read_bytes()).hexdigest()
+    return dict(sorted(out.items()))
+
+
+def stamp_bytes(root: Path) -> bytes:
+    """The stamp synth writes beside the overlays: the tool version and a hash per input file."""
+    import json
+
+    from .. import __version__
+
+    data = {"format": STAMP_FORMAT, "tool": f"kserve-gitops {__version__}", "inputs": input_hashes(root)}
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+
+
+def with_stamp(root: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    """``files`` plus the inputs stamp of ``root`` (the output tree synth writes and ``--check`` compares)."""
+    return dict(sorted({**files, STAMP: stamp_bytes(root)}.items()))
+
+
+@dataclass
+class Staleness:
+    """Why the committed output may not be judged: inputs changed since synth, or no stamp at all."""
+
+    changed: list[str]  # input files added, changed or removed since the last synth
+    reason: str = ""  # set when there is no usable stamp (then ``changed`` is empty)
+    tool: str = ""  # the tool that wrote the stamp, when it is not this one
+
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.reason or self.tool)
+
+
+def staleness(root: Path) -> Staleness:
+    """Compare the stamp under ``overlays/`` with the inputs on disk."""
+    import json
+
+    from .. import __version__
+
+    path = root / STAMP
+    if not path.is_file():
+        return Staleness([], reason=f"{STAMP} is missing: the output was not written by kserve-gitops synth")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        recorded = data["inputs"]
+        if data.get("format") != STAMP_FORMAT or not isinstance(recorded, dict):
+            raise ValueError
+    except (ValueError, KeyError, TypeError, OSError):
+        return Staleness([], reason=f"{STAMP} is not a stamp this version of kserve-gitops reads")
+    current = input_hashes(root)
+    changed = sorted(p for p in set(recorded) | set(current) if recorded.get(p) != current.get(p))
+    tool = f"kserve-gitops {__version__}"
+    return Staleness(changed, tool=data.get("tool") if data.get("tool") != tool else "")

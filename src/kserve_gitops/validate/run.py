@@ -61,6 +61,8 @@ class ValidateOptions:
     admission_kserve_version: str | None = None
     # env -> the objects a change updates (validate --base, lifecycle commands): UPDATE instead of CREATE
     base_objects: dict[str, dict[tuple[str, str, str, str], dict]] | None = None
+    # refuse to judge overlays synthesized from other inputs than those on disk (synth/output.py's stamp)
+    check_stale: bool = True
 
 
 @dataclass
@@ -127,6 +129,10 @@ def objects_from_rendered(rendered: RenderedEnvironment, *, environment: str, pa
 
 def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
     options = options or ValidateOptions()
+    if options.check_stale:
+        stale = stale_report(root, options)
+        if stale is not None:
+            return stale
     config, models = load_inputs_cached(root, use_cache=options.render_cache)
     envs = config.select(options.environments)
     if not options.policy_dirs and (root / "policies").is_dir():
@@ -157,6 +163,32 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
     else:
         report.environments.extend(_validate_environment(job) for job in jobs)
     return report
+
+
+STALE_RULE = "stale-output"
+
+
+def stale_report(root: Path, options: ValidateOptions) -> Report | None:
+    """A failing report when ``overlays/`` was not synthesized from the inputs on disk (None when it was).
+
+    The committed overlays are what ArgoCD syncs; judging them while a model or ``kserve-gitops.yaml``
+    says something else would pass a change that is not deployed (or deploy one that was never checked).
+    Comparing the stamp synth writes costs a hash per input file, not a synth."""
+    from ..synth.output import STAMP, staleness
+
+    stale = staleness(root)
+    if not stale:
+        return None
+    hint = "run 'kserve-gitops synth' and commit charts/ and overlays/ with the change"
+    findings = [
+        Finding(rule=STALE_RULE, message=f"overlays are stale: run synth ({rel} changed since the last synth)", path=_display(root / rel), line=1, column=1, engine="inputs", hint=hint)
+        for rel in stale.changed
+    ]
+    if stale.reason:
+        findings.append(Finding(rule=STALE_RULE, message=f"overlays are stale: run synth ({stale.reason})", path=_display(root / STAMP), engine="inputs", hint=hint))
+    elif stale.tool and not findings:
+        findings.append(Finding(rule=STALE_RULE, message=f"overlays are stale: run synth (written by {stale.tool})", path=_display(root / STAMP), line=1, column=1, engine="inputs", hint=hint))
+    return Report(environments=[EnvironmentResult(name="inputs", findings=sorted(findings, key=Finding.sort_key))], fail_on_warn=options.fail_on_warn)
 
 
 PARALLEL_MIN_OBJECTS = 3000  # below this, starting worker processes costs more than it saves
