@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -16,6 +17,7 @@ from . import modes
 from .yamlsrc import format_json_path, load_one, positions_for
 
 CONFIG_FILE = "kserve-gitops.yaml"
+CHARTS_ENV = "KSERVE_GITOPS_CHARTS"
 DEFAULT_KUBERNETES_VERSION = "1.32"
 
 
@@ -62,6 +64,10 @@ class Environment:
     model_cache_node_groups: tuple[str, ...] = ()
     # ``llm``: LLMInferenceService settings (allowedConfigs, defaultReplicas, defaultResources, alerts)
     llm: dict[str, Any] = field(default_factory=dict)
+    # security.mtls: Istio mTLS between model pods and their callers (default on; Standard mode gets sidecars)
+    mtls: bool = True
+    # install.render: KServe's charts rendered by `helm template` into charts/install/<env>/ (no Helm at sync)
+    render_install: bool = False
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -72,6 +78,12 @@ class Environment:
     def serverless(self) -> bool:
         """Knative mode (``Knative``, formerly ``Serverless``): Knative revisions, Istio, scale to zero."""
         return modes.is_knative(self.deployment_mode)
+
+    @property
+    def mesh(self) -> bool:
+        """Istio runs in the cluster: always in Knative mode (Knative routes through it), in Standard mode for
+        mTLS (sidecars in the model namespaces)."""
+        return self.serverless or self.mtls
 
     @property
     def canary_form(self) -> str | None:
@@ -104,11 +116,22 @@ class PlatformConfig:
     repo_url: str = ""
     repo_revision: str = "main"
     argo_workflows: ArgoWorkflowsSettings = field(default_factory=ArgoWorkflowsSettings)
+    # charts.kserve as written (relative to the file); see kserve_charts_dir
+    kserve_charts: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def root(self) -> Path:
         return self.path.parent
+
+    @property
+    def kserve_charts_dir(self) -> Path | None:
+        """KServe's chart folder (``<version>/<chart>/``): ``$KSERVE_GITOPS_CHARTS``, else ``charts.kserve``
+        relative to kserve-gitops.yaml, else none (the Helm values cannot be checked, nothing is rendered)."""
+        configured = os.environ.get(CHARTS_ENV) or self.kserve_charts
+        if not configured:
+            return None
+        return (self.root / configured).resolve()
 
     def environment(self, name: str) -> Environment:
         try:
@@ -179,6 +202,7 @@ def load_config(path: str | Path) -> PlatformConfig:
             git_credentials_secret=argo.get("gitCredentialsSecret", ""),
             mlflow_tracking_uri=argo.get("mlflowTrackingUri", ""),
         ),
+        kserve_charts=(data.get("charts") or {}).get("kserve", ""),
         raw=data,
     )
 
@@ -251,5 +275,7 @@ def _environment(name: str, env: dict[str, Any]) -> Environment:
         argocd_project=argocd.get("project", ""),
         model_cache_node_groups=tuple((env.get("localModelCache") or {}).get("nodeGroups") or ()),
         llm=dict(env.get("llm") or {}),
+        mtls=bool((env.get("security") or {}).get("mtls", True)),
+        render_install=bool((env.get("install") or {}).get("render", False)),
         raw=env,
     )
