@@ -48,16 +48,41 @@ def test_default_deny_and_allow_list_in_knative_mode():
 
 @pytest.mark.parametrize("env_name", ["staging", "prod"])  # Standard on v0.20.0, RawDeployment (its old name) on v0.14.1
 def test_standard_mode_omits_knative_and_istio(env_name):
+    """Standard mode: no Knative policies; Istio only as sidecars (istiod egress, sidecar metrics), mTLS on."""
     files = synth_component_files(["network", "istio"], prefixes=("charts/", "overlays/"))
     objects = by_name(objects_in(files, f"charts/network/{env_name}/"))
     names = {name for (_, _, name) in objects}
-    assert "allow-knative-system" not in names and "allow-istio-egress" not in names
+    assert "allow-knative-system" not in names
     gateway = objects[("NetworkPolicy", f"models-{env_name}", "allow-ingress-gateway")]["spec"]["ingress"][0]
     assert gateway["from"][0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "ingress-nginx"}
     assert [p["port"] for p in gateway["ports"]] == [8080, 8081]
-    assert not any(p.startswith(f"charts/istio/{env_name}/") for p in files)
-    assert b"charts/istio" not in files[f"overlays/{env_name}/kustomization.yaml"]
-    assert b"../../charts/istio/dev" in files["overlays/dev/kustomization.yaml"]
+    istiod = objects[("NetworkPolicy", f"models-{env_name}", "allow-istio-egress")]["spec"]["egress"][0]
+    assert istiod["to"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-system"}}}]
+    assert [p["port"] for p in istiod["ports"]] == [15012]  # no knative-local-gateway in Standard mode
+    scrape = objects[("NetworkPolicy", f"models-{env_name}", "allow-prometheus-scrape")]["spec"]["ingress"][0]
+    assert [p["port"] for p in scrape["ports"]] == [8080, 8082, 15020, 15090]
+    assert b"../../charts/istio/" + env_name.encode() in files[f"overlays/{env_name}/kustomization.yaml"]
+
+
+@pytest.mark.parametrize("env_name", ["staging", "prod"])
+def test_standard_mode_gets_strict_mtls(env_name):
+    objects = by_name(objects_in(synth_component_files(["istio"]), f"charts/istio/{env_name}/"))
+    ns = f"models-{env_name}"
+    assert objects[("PeerAuthentication", ns, "default")]["spec"] == {"mtls": {"mode": "STRICT"}}
+    allow = objects[("AuthorizationPolicy", ns, "allow-platform-callers")]["spec"]
+    assert allow["action"] == "ALLOW"
+    assert allow["rules"][0]["from"][0]["source"]["namespaces"] == ["ingress-nginx", "istio-system", ns, "monitoring"]
+    # no Istio gateway in Standard mode, so no gateway JWT objects (staging and prod set auth.jwt)
+    assert {kind for (kind, _, _) in objects} == {"PeerAuthentication", "AuthorizationPolicy"}
+
+
+def test_mtls_off_only_explicitly():
+    config, _ = repo_inputs()
+    off = with_environment(config, "prod", mtls=False)
+    files = synth_component_files(["network", "istio"], config=off, prefixes=("charts/", "overlays/"))
+    assert not any(p.startswith("charts/istio/prod/") for p in files)
+    names = {name for (_, _, name) in by_name(objects_in(files, "charts/network/prod/"))}
+    assert "allow-istio-egress" not in names and "default-deny-all" in names
 
 
 def test_serverless_gets_strict_mtls_and_caller_allow_list():
@@ -72,8 +97,8 @@ def test_jwt_only_when_configured():
     files = synth_component_files(["istio"])
     dev_kinds = {o["kind"] for o in objects_in(files, "charts/istio/dev/")}
     assert "RequestAuthentication" not in dev_kinds  # dev sets no auth.jwt
-    # staging sets auth.jwt but runs Standard mode, without Istio: nothing to enforce it with (documented).
-    assert not any(p.startswith("charts/istio/staging/") for p in files)
+    # staging sets auth.jwt but runs Standard mode, without an Istio gateway: nothing to enforce it with (documented).
+    assert "RequestAuthentication" not in {o["kind"] for o in objects_in(files, "charts/istio/staging/")}
     config, _ = repo_inputs()
     knative = with_environment(config, "staging", deployment_mode="Knative")
     staging = by_name(objects_in(synth_component_files(["istio"], config=knative), "charts/istio/staging/"))
@@ -108,3 +133,21 @@ def test_every_model_namespace_gets_policies():
     assert namespaces == {"models-dev", "models-dev-gpu"}
     peer = [o for o in objects_in(files, "charts/istio/dev/") if o["kind"] == "PeerAuthentication"]
     assert sorted(o["metadata"]["namespace"] for o in peer) == ["models-dev", "models-dev-gpu"]
+
+
+def test_validate_warns_when_mtls_is_turned_off():
+    import dataclasses
+
+    from kserve_gitops.results import WARNING
+    from kserve_gitops.validate.run import ValidateOptions, validate_objects
+    from kserve_gitops.validate.schemas import CrdLibrary
+
+    config, _ = repo_inputs()
+    options = ValidateOptions(schemas=False, policies=False, admission=False, check_stale=False)
+    library = CrdLibrary(roots=[])
+    prod = config.environments["prod"]
+    assert not [f for f in validate_objects([], env=prod, options=options, library=library).findings if f.rule == "KSV020"]
+    off = dataclasses.replace(prod, mtls=False)
+    [finding] = [f for f in validate_objects([], env=off, options=options, library=library).findings if f.rule == "KSV020"]
+    assert finding.severity == WARNING and finding.environment == "prod"
+    assert "security.mtls: false" in finding.message and finding.path == "kserve-gitops.yaml"

@@ -247,11 +247,13 @@ def test_unpinned_kserve_version_is_refused(tmp_path: Path) -> None:
 # --- identity ----------------------------------------------------------------------------------------
 
 
-def test_serverless_namespaces_get_istio_injection_and_raw_ones_do_not(files: dict[str, bytes]) -> None:
+def test_every_model_namespace_gets_istio_injection(files: dict[str, bytes]) -> None:
+    """mTLS everywhere: Knative mode as before, Standard mode (staging, prod) through sidecars."""
     dev = yaml.safe_load(files["charts/identity/dev/namespace-models-dev.yaml"])
     prod = yaml.safe_load(files["charts/identity/prod/namespace-models-prod.yaml"])
-    assert dev["metadata"]["labels"]["istio-injection"] == "enabled"
-    assert "istio-injection" not in prod["metadata"]["labels"]
+    staging = yaml.safe_load(files["charts/identity/staging/namespace-models-staging.yaml"])
+    for ns in (dev, prod, staging):
+        assert ns["metadata"]["labels"]["istio-injection"] == "enabled"
     for ns in (dev, prod):
         labels = ns["metadata"]["labels"]
         assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
@@ -316,10 +318,11 @@ def test_serverless_install_order(files: dict[str, bytes]) -> None:
     assert apps["knative-serving"]["spec"]["source"]["path"] == "charts/knative-serving/dev"
 
 
-def test_raw_deployment_install_omits_istio_and_knative(files: dict[str, bytes]) -> None:
+def test_raw_deployment_install_has_istio_control_plane_and_no_knative(files: dict[str, bytes]) -> None:
     apps = _apps(files, "prod")
-    assert sorted(apps) == ["cert-manager", "kserve", "kserve-crd"]
+    assert sorted(apps) == ["cert-manager", "istio-base", "istio-cni", "istiod", "kserve", "kserve-crd"]
     assert not any(p.startswith("charts/knative-serving/prod") for p in files)
+    assert apps["istiod"]["spec"]["source"]["helm"]["valuesObject"] == {"pilot": {"cni": {"enabled": True}}}
     values = apps["kserve"]["spec"]["source"]["helm"]["valuesObject"]["kserve"]["controller"]
     assert values == {"deploymentMode": "RawDeployment", "gateway": {"domain": "ml.acme.example"}}
 

@@ -1,7 +1,8 @@
 """Model namespaces and the identity models run with.
 
-Per model namespace: the Namespace (Pod Security labels; ``istio-injection`` only in Knative mode, where the
-Knative data path goes through the mesh), KServe's ``storage-config`` Secret describing the bucket (never
+Per model namespace: the Namespace (Pod Security labels; ``istio-injection: enabled`` wherever the environment
+runs Istio: Knative mode, whose data path goes through the mesh, and Standard mode with mTLS, where the sidecar
+carries the model's mTLS), KServe's ``storage-config`` Secret describing the bucket (never
 credentials: pods get them from the IAM role), the IRSA ServiceAccount that ``s3://`` models run as, and a
 Role/RoleBinding that lets the ``model-deployers`` group manage InferenceServices there and nothing else.
 """
@@ -45,6 +46,12 @@ class IdentityProps:
     storage_key: str = "default"
     use_https: bool = True
     pod_security: str | None = None
+    # Istio sidecar injection; None: Knative mode only (as before mTLS reached Standard mode)
+    istio_injection: bool | None = None
+
+    @property
+    def injects_sidecars(self) -> bool:
+        return self.serverless if self.istio_injection is None else self.istio_injection
 
     @property
     def enforce_level(self) -> str:
@@ -66,7 +73,7 @@ def namespace_manifest(props: IdentityProps) -> dict[str, Any]:
         "pod-security.kubernetes.io/audit": "restricted",
         "pod-security.kubernetes.io/warn": "restricted",
     }
-    if props.serverless:
+    if props.injects_sidecars:
         labels["istio-injection"] = "enabled"
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(props.namespace, labels=labels)}
 

@@ -2,8 +2,8 @@
 version, ordered by sync waves.
 
     wave 0  cert-manager                (KServe's webhooks need certificates)
-    wave 1  istio-base                  Knative mode only: Istio CRDs
-    wave 2  istio-cni, istiod           Knative mode only: control plane (CNI so sidecars need no privileges)
+    wave 1  istio-base                  Knative mode, or Standard mode with mTLS: Istio CRDs
+    wave 2  istio-cni, istiod           the same: control plane (CNI so sidecars need no privileges)
     wave 3  istio-ingressgateway,       Knative mode only: the gateway Knative routes through,
             knative-operator            and the operator that installs Knative Serving
     wave 4  knative-serving             Knative mode only: the KnativeServing object (from charts/knative-serving/<env>)
@@ -11,7 +11,8 @@ version, ordered by sync waves.
     wave 6  kserve                      controller; values from the environment
     wave 10 the environment's Application (ApplicationSet, see argocd.py): runtimes (wave -1), then models
 
-A Standard (RawDeployment) environment gets neither Istio nor Knative. Values come from ``kserve-gitops.yaml``:
+A Standard (RawDeployment) environment gets no Knative; it gets Istio's control plane (no gateway) for the
+sidecars that carry mTLS, unless it turns mTLS off (``security.mtls: false``). Values come from ``kserve-gitops.yaml``:
 deployment mode (under the name the KServe release knows: Knative/Standard from v0.16), ingress domain and gateway, the storage initializer (image pinned like the runtimes) and the
 S3 endpoint and region.
 """
@@ -83,6 +84,12 @@ class InstallProps:
     s3_region: str = ""
     image_digests: Mapping[str, str] | None = None
     require_digests: bool = False
+    # Istio's control plane: None means Knative mode only
+    mesh: bool | None = None
+
+    @property
+    def installs_istio(self) -> bool:
+        return self.serverless if self.mesh is None else (self.mesh or self.serverless)
 
     @property
     def deployment_mode(self) -> str:
@@ -167,7 +174,7 @@ def install_applications(props: InstallProps) -> list[ApplicationProps]:
             sync_options=("CreateNamespace=true", "ServerSideApply=true"),
         )
     ]
-    if props.serverless:
+    if props.installs_istio:
         apps += [
             app(
                 "istio-base",
@@ -187,6 +194,9 @@ def install_applications(props: InstallProps) -> list[ApplicationProps]:
                 values={"pilot": {"cni": {"enabled": True}}},
                 ignore_differences=WEBHOOK_CA_BUNDLE_DIFFERENCES,
             ),
+        ]
+    if props.serverless:
+        apps += [
             app(
                 "istio-ingressgateway",
                 ISTIO_INGRESS_NAMESPACE,

@@ -1,4 +1,6 @@
-"""Istio security for model namespaces (Knative mode, formerly Serverless, where KServe runs on Knative and Istio).
+"""Istio security for model namespaces: every environment unless it sets ``security.mtls: false``. Knative mode
+(formerly Serverless) runs on Istio anyway; Standard mode (formerly RawDeployment) gets sidecars in the model
+namespaces (``istio-injection``, see identity.py) and Istio's control plane (install.py) for this.
 
 * ``PeerAuthentication`` STRICT: model pods accept only mutual-TLS traffic from the mesh.
 * ``AuthorizationPolicy`` ALLOW: only the ingress gateways, Knative's activator/autoscaler, Prometheus
@@ -20,6 +22,7 @@ from .kustomize import api_object
 
 SECURITY_API = "security.istio.io/v1"
 GATEWAY_SELECTOR = {"istio": "ingressgateway"}
+STANDARD_INGRESS_NAMESPACE = "ingress-nginx"  # as network.py's default for Standard mode
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,15 @@ class IstioSecurityProps:
     allowed_namespaces: tuple[str, ...] = ("istio-system", "knative-serving", "monitoring")
     mtls_mode: str = "STRICT"
     labels: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_environment(cls, env: Environment, namespace: str) -> "IstioSecurityProps":
+        """Knative mode: the Istio gateways, Knative's system pods and Prometheus. Standard mode: the ingress
+        controller's namespace (ingress-nginx, which must run with a sidecar to reach STRICT pods), Istio's
+        namespace and Prometheus."""
+        if env.serverless:
+            return cls(namespace=namespace)
+        return cls(namespace=namespace, allowed_namespaces=(STANDARD_INGRESS_NAMESPACE, "istio-system", "monitoring"))
 
 
 @dataclass(frozen=True)

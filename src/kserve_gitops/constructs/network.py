@@ -3,7 +3,8 @@
 Ports are the ones the pods listen on *after* Service translation, which is what NetworkPolicies see:
 in Knative mode traffic enters through Knative's queue-proxy (8012 HTTP/1, 8013 h2c), whose metrics
 are on 9090 (autoscaler) and 9091 (Prometheus); in Standard mode the model server listens itself
-(8080 HTTP, 8081 gRPC).
+(8080 HTTP, 8081 gRPC). With Istio sidecars (Knative mode, and Standard mode with mTLS) the sidecar takes
+traffic on the same pod ports, needs istiod (15012) and serves merged metrics on 15020 and Envoy's on 15090.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ SERVERLESS_METRICS_PORTS = (8080, 9088, 9091, 15020)  # model server, KServe agg
 RAW_METRICS_PORTS = (8080, 8082)  # KServe Python servers, TorchServe
 KNATIVE_SYSTEM_PORTS = (8012, 8013, 9090)  # activator proxies/probes, autoscaler scrapes 9090
 ISTIO_EGRESS_PORTS = (15012, 8081)  # istiod (xDS, certificates), knative-local-gateway
+ISTIOD_PORTS = (15012,)  # Standard mode with sidecars: xDS and certificates from istiod only
+SIDECAR_METRICS_PORTS = (15020, 15090)  # Istio's merged Prometheus metrics, Envoy's own stats
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,12 @@ class ModelNetworkProps:
     dns_namespace: str = "kube-system"
     storage_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
     labels: dict[str, str] = field(default_factory=dict)
+    # Istio sidecars in the namespace; None: Knative mode only
+    mesh: bool | None = None
+
+    @property
+    def sidecars(self) -> bool:
+        return self.serverless if self.mesh is None else (self.mesh or self.serverless)
 
     @property
     def gateway_namespace(self) -> str:
@@ -58,11 +67,13 @@ class ModelNetworkProps:
 
     @property
     def metrics_ports(self) -> tuple[int, ...]:
-        return SERVERLESS_METRICS_PORTS if self.serverless else RAW_METRICS_PORTS
+        if self.serverless:
+            return SERVERLESS_METRICS_PORTS
+        return RAW_METRICS_PORTS + SIDECAR_METRICS_PORTS if self.sidecars else RAW_METRICS_PORTS
 
     @classmethod
     def for_environment(cls, env: Environment, namespace: str) -> "ModelNetworkProps":
-        return cls(namespace=namespace, serverless=env.serverless)
+        return cls(namespace=namespace, serverless=env.serverless, mesh=env.mesh)
 
 
 def _ports(ports: tuple[int, ...], protocol: str = "TCP") -> list[dict[str, Any]]:
@@ -183,6 +194,18 @@ class ModelNetworkPolicies(Construct):
                         "podSelector": everything,
                         "policyTypes": ["Egress"],
                         "egress": [{"to": [_namespace(p.istio_namespace)], "ports": _ports(ISTIO_EGRESS_PORTS)}],
+                    },
+                )
+            )
+        elif p.sidecars:
+            # Standard mode with mTLS: the sidecars fetch config and certificates from istiod.
+            specs.append(
+                (
+                    "allow-istio-egress",
+                    {
+                        "podSelector": everything,
+                        "policyTypes": ["Egress"],
+                        "egress": [{"to": [_namespace(p.istio_namespace)], "ports": _ports(ISTIOD_PORTS)}],
                     },
                 )
             )

@@ -27,14 +27,16 @@ def network(ctx: SynthContext) -> None:
 
 @component("istio")
 def istio(ctx: SynthContext) -> None:
-    """mTLS, caller allow-list and optional gateway JWT; Knative-mode environments only (Standard mode has no Istio)."""
+    """mTLS and caller allow-list in every environment unless ``security.mtls: false``; the gateway JWT where
+    there is an Istio ingress gateway (Knative mode)."""
     for env in ctx.environments:
-        if not env.serverless:
+        if not env.mesh:
             continue
         base = ctx.base(f"istio/{env.name}")
-        for namespace in env.namespaces:
-            IstioModelSecurity(base, construct_id(namespace), IstioSecurityProps(namespace=namespace))
-        jwt = GatewayJwtProps.for_environment(env)
+        if env.mtls:
+            for namespace in env.namespaces:
+                IstioModelSecurity(base, construct_id(namespace), IstioSecurityProps.for_environment(env, namespace))
+        jwt = GatewayJwtProps.for_environment(env) if env.serverless else None
         if jwt is not None:
             GatewayJwtAuthentication(base, "gateway-jwt", jwt)
         ctx.include(env.name, base)

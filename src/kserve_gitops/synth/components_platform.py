@@ -106,6 +106,7 @@ def identity_props(env: Environment, namespace: str) -> IdentityProps:
         endpoint=env.storage_endpoint,
         service_account=env.service_account,
         role_arn=env.model_role_arn,
+        istio_injection=env.mesh,
     )
 
 
@@ -131,6 +132,7 @@ def install_props(ctx: SynthContext, env: Environment) -> InstallProps:
         server=env.cluster_server,
         kserve_version=env.kserve_version,
         serverless=env.serverless,
+        mesh=env.mesh,
         automated=env.automated_sync,
         repo_url=ctx.config.repo_url,
         revision=ctx.config.repo_revision,

@@ -7,6 +7,7 @@ schemas alone do not catch. The logger sink and the batcher bounds are Rego rule
 | KSV011 | a LocalModelCache (or namespace cache, node group) where the KServe version has no CRD    | error    |
 | KSV012 | serving ports Knative rejects (Serverless: one port, named h2c or http1) or that do not   | error    |
 |        | match the protocol (grpc-v2 needs h2c)                                                   |          |
+| KSV020 | the environment turns Istio mTLS off (``security.mtls: false`` in kserve-gitops.yaml)     | warning  |
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ KNATIVE_PORT_NAMES = ("h2c", "http1")  # Knative Serving's only accepted contain
 RULE_DESCRIPTIONS = {
     "KSV011": "A local model cache object where the environment's KServe version has no such CRD.",
     "KSV012": "Serving ports Knative rejects, or a port name that does not match the protocol.",
+    "KSV020": "The environment turns mTLS between model pods and their callers off (security.mtls: false).",
 }
 results.RULE_DESCRIPTIONS.update(RULE_DESCRIPTIONS)  # one table for reporters (SARIF rule metadata)
 
@@ -95,3 +97,30 @@ def serving_ports_check(objects: list[LoadedObject], ctx: CheckContext) -> Itera
                             message="protocolVersion grpc-v2 on a port named http1: gRPC needs HTTP/2, so the port must be h2c",
                             hint="name the port h2c",
                         )
+
+
+@check("KSV020-mtls-off")
+def mtls_off_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
+    """mTLS is on unless an environment turns it off; that is allowed, and reported."""
+    env = ctx.environment
+    if env is None or env.mtls:
+        return
+    from pathlib import Path
+
+    from ..inputs.config import CONFIG_FILE
+    from ..inputs.yamlsrc import positions_for
+
+    line = col = 0
+    if Path(CONFIG_FILE).is_file():
+        line, col, _ = positions_for(CONFIG_FILE).locate(0, ["environments", env.name, "security", "mtls"])
+    yield Finding(
+        rule="KSV020",
+        message=f"environment {env.name} turns mTLS off (security.mtls: false): model pods accept plain-text "
+        "traffic and no PeerAuthentication or caller allow-list is written",
+        path=CONFIG_FILE,
+        line=line,
+        column=col,
+        severity=results.WARNING,
+        environment=env.name,
+        hint="remove security.mtls: false; Standard mode then gets Istio sidecars and STRICT PeerAuthentication",
+    )
