@@ -203,6 +203,12 @@ class _Target:
         if name not in by_name:
             raise UsageError(f"no model named {name!r} under {MODELS_DIR}/", hint=f"known models: {', '.join(by_name) or '(none)'}")
         model = by_name[name]
+        if model.is_llm:  # one check for canary, promote and rollback
+            raise LifecycleError(
+                f"{name} is an LLMInferenceService; canary, promote and rollback change InferenceServices only",
+                path=model.base_path,
+                hint=f"roll out a new version by changing spec.model.uri in {MODELS_DIR}/{name}/{env.name}.yaml in a pull request",
+            )
         if env.name not in model.environments:
             raise LifecycleError(
                 f"{name} does not deploy to {env.name}",
