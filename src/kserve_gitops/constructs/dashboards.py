@@ -13,7 +13,7 @@ from typing import Any
 from constructs import Construct
 
 from .kustomize import api_object
-from .monitoring import MonitoringProps
+from .monitoring import LLMMonitoringProps, MonitoringProps, vllm_queries
 
 SIDECAR_LABEL = {"grafana_dashboard": "1"}
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
@@ -190,3 +190,50 @@ class GrafanaDashboards(Construct):
                     },
                 )
             )
+
+
+# --- LLMInferenceService: vLLM ------------------------------------------------------------------------
+
+
+def llm_dashboard(props: LLMMonitoringProps) -> Dashboard:
+    """vLLM's own metrics, the same queries as the alerts in ``monitoring.llm_alert_rules``."""
+    q = vllm_queries(props)
+    t = props.thresholds
+    return Dashboard(
+        "kserve-llm",
+        "KServe LLM serving (vLLM)",
+        (
+            Panel("Time to first token p95", ((q["ttft_p95"], "{{model_name}}"),), "s", (t.time_to_first_token_p95_seconds,)),
+            Panel("Inter-token latency p95", ((q["itl_p95"], "{{model_name}}"),), "s", (t.inter_token_latency_p95_seconds,)),
+            Panel("KV-cache usage (%)", ((q["kv_cache_percent"], "{{pod}}"),), "percent", (t.kv_cache_usage_percent,)),
+            Panel(
+                "Requests waiting / running",
+                ((q["waiting"], "waiting {{model_name}}"), (q["running"], "running {{model_name}}")),
+                "short",
+                (float(t.queue_length),),
+            ),
+            Panel("Generated tokens per second", ((q["generation_tps"], "{{model_name}}"),)),
+        ),
+    )
+
+
+class VllmDashboard(Construct):
+    """The vLLM dashboard as a ConfigMap Grafana's sidecar loads."""
+
+    def __init__(self, scope: Construct, id: str, props: LLMMonitoringProps) -> None:
+        super().__init__(scope, id)
+        dashboard = llm_dashboard(props)
+        body = json.dumps(dashboard.to_json(props.environment), indent=2, sort_keys=True) + "\n"
+        self.config_map = api_object(
+            self,
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": f"grafana-dashboard-{dashboard.uid}",
+                    "namespace": props.namespace,
+                    "labels": {**SIDECAR_LABEL, **props.labels},
+                },
+                "data": {f"{dashboard.uid}.json": body},
+            },
+        )

@@ -272,3 +272,164 @@ class KServeMonitoring(Construct):
                 },
             },
         )
+
+
+# --- LLMInferenceService: vLLM's own metrics ------------------------------------------------------------
+#
+# vLLM serves Prometheus metrics on its serving port (8000, HTTPS when KServe's llmisvc TLS is on) under
+# /metrics, labelled ``model_name``; Prometheus adds ``namespace`` and ``pod``. Names changed across vLLM
+# releases, so each alert reads both: ``vllm:inter_token_latency_seconds`` (V1 engine) or the older
+# ``vllm:time_per_output_token_seconds``, ``vllm:kv_cache_usage_perc`` (V1) or ``vllm:gpu_cache_usage_perc``
+# (0 to 1, 1 = the whole KV cache in use).
+
+# Labels KServe's llmisvc controller puts on the vLLM pods (the presets' InferencePool selects them so).
+LLM_WORKLOAD_LABELS = {"app.kubernetes.io/part-of": "llminferenceservice", "kserve.io/component": "workload"}
+VLLM_PORT = 8000
+
+
+@dataclass(frozen=True)
+class LLMAlertThresholds:
+    """vLLM alert thresholds; ``kserve-gitops.yaml`` ``llm.alerts`` overrides each one per environment."""
+
+    time_to_first_token_p95_seconds: float = 2.0
+    inter_token_latency_p95_seconds: float = 0.2
+    kv_cache_usage_percent: float = 90.0
+    queue_length: int = 10
+    minutes: int = 10  # how long a condition holds before it fires
+    queue_minutes: int = 5
+
+    @classmethod
+    def for_environment(cls, env: Environment) -> "LLMAlertThresholds":
+        a = (env.llm or {}).get("alerts") or {}
+        d = cls()
+        return cls(
+            time_to_first_token_p95_seconds=a.get("timeToFirstTokenP95Seconds", d.time_to_first_token_p95_seconds),
+            inter_token_latency_p95_seconds=a.get("interTokenLatencyP95Seconds", d.inter_token_latency_p95_seconds),
+            kv_cache_usage_percent=a.get("kvCacheUsagePercent", d.kv_cache_usage_percent),
+            queue_length=a.get("queueLength", d.queue_length),
+        )
+
+
+@dataclass(frozen=True)
+class LLMMonitoringProps:
+    """vLLM monitoring for one environment's model namespaces."""
+
+    environment: str
+    model_namespaces: tuple[str, ...]
+    thresholds: LLMAlertThresholds = field(default_factory=LLMAlertThresholds)
+    namespace: str = "monitoring"
+    rate_window: str = "5m"
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_environment(cls, env: Environment) -> "LLMMonitoringProps":
+        return cls(environment=env.name, model_namespaces=env.namespaces, thresholds=LLMAlertThresholds.for_environment(env))
+
+    @property
+    def namespace_regex(self) -> str:
+        return "|".join(self.model_namespaces)
+
+
+def vllm_queries(props: LLMMonitoringProps) -> dict[str, str]:
+    """The PromQL the alerts and the dashboard share: p95 time to first token and inter-token latency by
+    model (seconds), KV-cache usage by pod (percent), requests waiting by model."""
+    sel = f'namespace=~"{props.namespace_regex}"'
+    w = props.rate_window
+    by = "namespace, model_name"
+    return {
+        "ttft_p95": f"histogram_quantile(0.95, sum by ({by}, le) (rate(vllm:time_to_first_token_seconds_bucket{{{sel}}}[{w}])))",
+        "itl_p95": (
+            f"histogram_quantile(0.95, sum by ({by}, le) (rate(vllm:inter_token_latency_seconds_bucket{{{sel}}}[{w}]) "
+            f"or rate(vllm:time_per_output_token_seconds_bucket{{{sel}}}[{w}])))"
+        ),
+        "kv_cache_percent": f"100 * max by (namespace, pod, model_name) (vllm:kv_cache_usage_perc{{{sel}}} or vllm:gpu_cache_usage_perc{{{sel}}})",
+        "waiting": f"sum by ({by}) (vllm:num_requests_waiting{{{sel}}})",
+        "running": f"sum by ({by}) (vllm:num_requests_running{{{sel}}})",
+        "generation_tps": f"sum by ({by}) (rate(vllm:generation_tokens_total{{{sel}}}[{w}]))",
+    }
+
+
+def llm_alert_rules(props: LLMMonitoringProps) -> list[dict[str, Any]]:
+    t = props.thresholds
+    q = vllm_queries(props)
+    model = "{{ $labels.namespace }}/{{ $labels.model_name }}"
+    return [
+        _alert(
+            "KServeLLMTimeToFirstTokenHigh",
+            f"{q['ttft_p95']}\n> {_num(t.time_to_first_token_p95_seconds)}",
+            t.minutes,
+            "warning",
+            f"p95 time to first token above {_num(t.time_to_first_token_p95_seconds)}s",
+            f"{model} p95 time to first token is {{{{ $value | humanizeDuration }}}} "
+            f"(threshold {_num(t.time_to_first_token_p95_seconds)}s).",
+        ),
+        _alert(
+            "KServeLLMInterTokenLatencyHigh",
+            f"{q['itl_p95']}\n> {_num(t.inter_token_latency_p95_seconds)}",
+            t.minutes,
+            "warning",
+            f"p95 inter-token latency above {_num(t.inter_token_latency_p95_seconds)}s",
+            f"{model} p95 inter-token latency is {{{{ $value | humanizeDuration }}}} "
+            f"(threshold {_num(t.inter_token_latency_p95_seconds)}s).",
+        ),
+        _alert(
+            "KServeLLMKVCacheNearlyFull",
+            f"{q['kv_cache_percent']}\n> {_num(t.kv_cache_usage_percent)}",
+            t.minutes,
+            "warning",
+            "vLLM KV cache of {{ $labels.pod }} nearly full",
+            f"{{{{ $labels.namespace }}}}/{{{{ $labels.pod }}}} ({{{{ $labels.model_name }}}}) uses {{{{ $value | humanize }}}}% "
+            f"of its KV cache (threshold {_num(t.kv_cache_usage_percent)}%); requests will queue or be preempted.",
+        ),
+        _alert(
+            "KServeLLMRequestsQueueing",
+            f"{q['waiting']}\n> {t.queue_length}",
+            t.queue_minutes,
+            "warning",
+            f"more than {t.queue_length} LLM requests waiting",
+            f"{model} has {{{{ $value | humanize }}}} requests waiting for a slot (threshold {t.queue_length}); "
+            "add replicas or GPUs.",
+        ),
+    ]
+
+
+class VllmMonitoring(Construct):
+    """PrometheusRule ``kserve-llm-alerts`` and a PodMonitor for the vLLM pods in each model namespace."""
+
+    def __init__(self, scope: Construct, id: str, props: LLMMonitoringProps) -> None:
+        super().__init__(scope, id)
+        self.props = props
+        labels = {"app.kubernetes.io/part-of": "kserve", **props.labels}
+        self.rule = api_object(
+            self,
+            {
+                "apiVersion": MONITORING_API,
+                "kind": "PrometheusRule",
+                "metadata": {"name": "kserve-llm-alerts", "namespace": props.namespace, "labels": labels},
+                "spec": {"groups": [{"name": f"kserve-llm.{props.environment}", "rules": llm_alert_rules(props)}]},
+            },
+        )
+        self.pod_monitors = [
+            api_object(
+                self,
+                {
+                    "apiVersion": MONITORING_API,
+                    "kind": "PodMonitor",
+                    "metadata": {"name": "kserve-llm-workloads", "namespace": ns, "labels": labels},
+                    "spec": {
+                        "selector": {"matchLabels": dict(LLM_WORKLOAD_LABELS)},
+                        "podMetricsEndpoints": [
+                            {
+                                "portNumber": VLLM_PORT,
+                                "path": "/metrics",
+                                "interval": "30s",
+                                # KServe serves vLLM with its own self-signed certificate when llmisvc TLS is on
+                                "scheme": "https",
+                                "tlsConfig": {"insecureSkipVerify": True},
+                            }
+                        ],
+                    },
+                },
+            )
+            for ns in props.model_namespaces
+        ]

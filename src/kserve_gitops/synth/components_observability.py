@@ -7,10 +7,10 @@ every value visible in the committed YAML instead of hiding it in overlay patche
 
 from __future__ import annotations
 
-from ..constructs.dashboards import GrafanaDashboards
+from ..constructs.dashboards import GrafanaDashboards, VllmDashboard
 from ..constructs.istio import GatewayJwtAuthentication, GatewayJwtProps, IstioModelSecurity, IstioSecurityProps
 from ..constructs.kustomize import construct_id
-from ..constructs.monitoring import KServeMonitoring, MonitoringProps
+from ..constructs.monitoring import KServeMonitoring, LLMMonitoringProps, MonitoringProps, VllmMonitoring
 from ..constructs.network import ModelNetworkPolicies, ModelNetworkProps
 from .app import SynthContext, component
 
@@ -50,4 +50,18 @@ def monitoring(ctx: SynthContext) -> None:
         props = MonitoringProps.for_environment(env)
         KServeMonitoring(base, "kserve", props)
         GrafanaDashboards(base, "dashboards", props)
+        ctx.include(env.name, base)
+
+
+@component("llm-monitoring")
+def llm_monitoring(ctx: SynthContext) -> None:
+    """vLLM alerts (``kserve-llm-alerts``), the vLLM pods' PodMonitors and the vLLM dashboard, in the
+    monitoring base of every environment that deploys an LLMInferenceService."""
+    for env in ctx.environments:
+        if not any(m.is_llm and env.name in m.environments for m in ctx.models):
+            continue
+        base = ctx.base(f"monitoring/{env.name}")
+        props = LLMMonitoringProps.for_environment(env)
+        VllmMonitoring(base, "vllm", props)
+        VllmDashboard(base, "vllm-dashboard", props)
         ctx.include(env.name, base)
