@@ -1,4 +1,5 @@
-"""init: the scaffolded repo synthesizes, validates, runs its policy tests and takes a canary at once."""
+"""init: the scaffolded repo synthesizes, validates, runs its policy tests and takes a canary at once; the
+built-in policy library enforces its kserve-gitops.yaml from the first validate."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ def test_files_and_first_synth(scaffold: Path, cli) -> None:
     for rel in (
         "kserve-gitops.yaml",
         "models/sklearn-iris/inferenceservice.yaml",
-        "policies/starter.rego",
-        "policies/starter_test.rego",
+        "policies/library.yaml",
+        "policies/exceptions.yaml",
         "cdk8s.yaml",
         ".github/workflows/kserve-gitops.yaml",
         ".pre-commit-config.yaml",
@@ -40,22 +41,42 @@ def test_validate_passes_at_once(scaffold: Path, cli) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_policy_tests_pass_in_opa_and_the_cli(scaffold: Path, cli) -> None:
-    opa = find_tool("opa")
-    proc = subprocess.run([opa, "test", "policies"], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "PASS: 2/2" in proc.stdout
+def test_policy_tests_of_the_built_in_library_pass(scaffold: Path, cli) -> None:
+    assert not list((scaffold / "policies").glob("*.rego"))  # nothing that duplicates the built-in library
     result = cli("policy", "test")
     assert result.exit_code == 0, result.output
+    assert "/policy_library/" in result.output
+    listed = cli("policy", "list").output
+    assert "replicas-max\terror\tkserve.replicas\tbuiltin\t" in listed
 
 
-def test_the_starter_policy_guards_owner_labels(scaffold: Path, cli) -> None:
-    model = scaffold / "models/sklearn-iris/inferenceservice.yaml"
-    model.write_text(model.read_text().replace("    owner: data-science\n", ""))
+def _validate_after(cli, edit) -> str:
+    edit()
     assert cli("synth").exit_code == 0
-    result = cli("validate")
-    assert result.exit_code == 1
-    assert "InferenceService sklearn-iris has no owner label" in result.output
+    result = cli("validate", "-o", "json")
+    assert result.exit_code == 1, result.output
+    return result.output
+
+
+def test_config_limits_are_enforced_from_the_first_validate(scaffold: Path, cli) -> None:
+    """limits.maxReplicas and the bucket of each environment, from kserve-gitops.yaml, by the built-in library."""
+    model = scaffold / "models/sklearn-iris/inferenceservice.yaml"
+    text = model.read_text()
+    output = _validate_after(cli, lambda: model.write_text(text.replace("  predictor:\n", "  predictor:\n    minReplicas: 100000\n")))
+    assert '"rule": "replicas-max"' in output and "100000" in output
+    model.write_text(text)
+    prod = scaffold / "models/sklearn-iris/prod.yaml"
+    output = _validate_after(cli, lambda: prod.write_text(prod.read_text().replace("s3://models-prod/", "s3://models-dev/")))
+    assert '"rule": "storage-uri-allowed"' in output and '"environment": "prod"' in output
+
+
+def test_owner_labels_and_registries_are_enforced(scaffold: Path, cli) -> None:
+    model = scaffold / "models/sklearn-iris/inferenceservice.yaml"
+    output = _validate_after(cli, lambda: model.write_text(model.read_text().replace("    owner: data-science\n", "")))
+    assert '"rule": "owner-labels"' in output
+    config = scaffold / "kserve-gitops.yaml"
+    output = _validate_after(cli, lambda: config.write_text(config.read_text().replace("docker.io/kserve, ", "", 1)))
+    assert '"rule": "image-registry"' in output
 
 
 def test_day_one_canary(scaffold: Path, cli) -> None:

@@ -88,7 +88,7 @@ def _commands(text: str) -> list[str]:
     if isinstance(data, list):  # .pre-commit-hooks.yaml
         return [hook["entry"] for hook in data]
     if "repos" in data:  # .pre-commit-config.yaml
-        return [hook["entry"] for repo in data["repos"] for hook in repo["hooks"]]
+        return [hook["entry"] for repo in data["repos"] for hook in repo["hooks"] if "entry" in hook]
     steps = list(data.get("runs", {}).get("steps", []))
     for job in (data.get("jobs") or {}).values():
         steps += job.get("steps", [])

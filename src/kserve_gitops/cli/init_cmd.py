@@ -17,7 +17,8 @@ from .main import cli
 @click.option("--no-synth", is_flag=True, help="Write the inputs only; do not generate charts/ and overlays/.")
 @click.pass_obj
 def init(state: State, directory: str, project: str | None, no_synth: bool) -> None:
-    """Scaffold a platform repo in DIRECTORY: kserve-gitops.yaml, an example model, starter policies,
+    """Scaffold a platform repo in DIRECTORY: kserve-gitops.yaml, an example model, policies/ (additions to the
+    built-in policy library and waivers),
     cdk8s.yaml, a GitHub workflow and pre-commit hooks; then synthesize it.
 
     Refuses to overwrite existing files.

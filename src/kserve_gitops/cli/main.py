@@ -76,5 +76,6 @@ from . import (  # noqa: E402,F401
     render_cmd,
     schemas_cmd,
     synth_cmd,
+    tools_cmd,
     validate_cmd,
 )

@@ -27,12 +27,17 @@ def import_cmd(state: State, crd_file, kserve_version: str | None) -> None:
 
 @schemas.command("fetch")
 @click.option("--kserve", "versions", multiple=True, help="KServe release, e.g. v0.14.1 (repeatable).")
+@click.option("--from-config", is_flag=True, help="Every KServe release the environments of kserve-gitops.yaml run.")
 @click.option("--platform", is_flag=True, help="Also the Istio, Prometheus operator and ArgoCD CRDs the platform uses.")
 @click.option("--dry-run", is_flag=True, help="Print the URLs and write nothing (no network).")
 @click.pass_obj
-def fetch_cmd(state: State, versions: tuple[str, ...], platform: bool, dry_run: bool) -> None:
+def fetch_cmd(state: State, versions: tuple[str, ...], from_config: bool, platform: bool, dry_run: bool) -> None:
     """Download CRDs from GitHub into schemas/: KServe releases under schemas/kserve/<version>/, the
     platform's other CRDs under schemas/<group>/ (the only command that needs the network)."""
+    if from_config:
+        from ..toolbuild import repo_kserve_versions
+
+        versions = tuple(dict.fromkeys([*versions, *repo_kserve_versions(state.root)]))
     if not versions and not platform:
         raise UsageError("name at least one --kserve VERSION, or --platform")
     if dry_run:

@@ -17,6 +17,8 @@ from ..synth.app import synth_repo
 from ..synth.output import Drift
 
 _PROJECT = re.compile(r"[^a-z0-9-]+")
+# Where the serving runtimes kserve-gitops installs come from (images.allowedRegistries of the scaffold).
+REGISTRIES = ("docker.io/kserve", "docker.io/seldonio", "docker.io/pytorch", "docker.io/tensorflow", "nvcr.io/nvidia")
 
 
 @dataclass
@@ -24,6 +26,15 @@ class InitResult:
     root: Path
     files: list[str]
     generated: Drift
+
+
+# How users get kserve-gitops: pip from its git repository at the release tag (docs/operate.md).
+REPOSITORY = "https://github.com/acme/ml-platform"
+
+
+def package_requirement(version: str = __version__) -> str:
+    """The pip requirement every workflow, the composite action and the pre-commit hooks install."""
+    return f"kserve-gitops @ git+{REPOSITORY}@v{version}"
 
 
 def project_name(directory: Path) -> str:
@@ -34,14 +45,14 @@ def project_name(directory: Path) -> str:
 def scaffold_files(project: str) -> dict[str, str]:
     """Repo-relative path → content of every file ``init`` writes."""
     return {
-        "kserve-gitops.yaml": CONFIG.format(project=project),
+        "kserve-gitops.yaml": CONFIG.format(project=project, registries=", ".join(REGISTRIES)),
         "models/sklearn-iris/inferenceservice.yaml": MODEL,
         "models/sklearn-iris/prod.yaml": MODEL_PROD,
-        "policies/starter.rego": POLICY,
-        "policies/starter_test.rego": POLICY_TEST,
+        "policies/library.yaml": POLICY_LIBRARY,
+        "policies/exceptions.yaml": POLICY_EXCEPTIONS,
         "cdk8s.yaml": CDK8S,
-        ".github/workflows/kserve-gitops.yaml": WORKFLOW.format(version=__version__),
-        ".pre-commit-config.yaml": PRE_COMMIT,
+        ".github/workflows/kserve-gitops.yaml": WORKFLOW.format(version=__version__, package=package_requirement()),
+        ".pre-commit-config.yaml": PRE_COMMIT.format(repository=REPOSITORY, version=__version__),
         ".gitignore": GITIGNORE,
         "README.md": README.format(project=project),
     }
@@ -79,6 +90,12 @@ kind: Platform
 project: {project}
 promotionOrder: [dev, prod]
 
+# 'kserve-gitops validate' enforces these settings with the policy library built into kserve-gitops
+# ('kserve-gitops policy list'): limits.maxReplicas and maxResources (replicas-max, resources-max),
+# limits.gpuBudget (gpu-budget), each environment reading only its own storage.bucket (storage-uri-allowed),
+# images.allowedRegistries (image-registry) and iam, the IRSA role of the models' ServiceAccount
+# (s3-service-account). Turn a built-in package off in policies/library.yaml; waive one finding in
+# policies/exceptions.yaml.
 environments:
   dev:
     cluster:
@@ -92,6 +109,9 @@ environments:
     storage:
       bucket: models-dev
       region: eu-west-1
+    iam:
+      modelRoleArn: arn:aws:iam::111111111111:role/kserve-models-dev
+      serviceAccount: kserve-models
     limits:
       defaultMinReplicas: 0
       defaultMaxReplicas: 2
@@ -99,6 +119,10 @@ environments:
       defaultResources:
         requests: {{cpu: 250m, memory: 512Mi}}
         limits: {{cpu: "1", memory: 1Gi}}
+      maxResources: {{cpu: "4", memory: 8Gi, nvidia.com/gpu: 1}}
+      gpuBudget: 1
+    images:
+      allowedRegistries: [{registries}]
 
   prod:
     cluster:
@@ -112,13 +136,20 @@ environments:
     storage:
       bucket: models-prod
       region: eu-west-1
+    iam:
+      modelRoleArn: arn:aws:iam::222222222222:role/kserve-models-prod
+      serviceAccount: kserve-models
     limits:
-      defaultMinReplicas: 1
+      defaultMinReplicas: 2  # production keeps two replicas (prod-min-replicas)
       defaultMaxReplicas: 4
       maxReplicas: 8
       defaultResources:
         requests: {{cpu: 500m, memory: 1Gi}}
         limits: {{cpu: "2", memory: 2Gi}}
+      maxResources: {{cpu: "8", memory: 16Gi, nvidia.com/gpu: 1}}
+      gpuBudget: 2
+    images:
+      allowedRegistries: [{registries}]
 """
 
 MODEL = """\
@@ -147,34 +178,25 @@ spec:
       storageUri: s3://models-prod/sklearn/iris/v1
 """
 
-POLICY = """\
-# A starter policy: every InferenceService names its owner, so alerts and reviews reach someone.
-# Add your own rules beside it; each package's deny rules run in 'kserve-gitops validate'.
-package kserve.starter
-
-import rego.v1
-
-deny contains msg if {
-\tinput.kind == "InferenceService"
-\tnot input.metadata.labels.owner
-\tmsg := sprintf("InferenceService %s has no owner label", [input.metadata.name])
-}
+POLICY_LIBRARY = """\
+# The policy library built into kserve-gitops runs in every 'kserve-gitops validate'
+# ('kserve-gitops policy list' shows its rules and where each comes from). This folder adds to it:
+# - a .rego file here adds rules (conftest conventions: deny/warn rules; docs/policies.md of kserve-gitops);
+# - a .rego file here in a package the library defines (e.g. package kserve.replicas) replaces that package;
+# - 'disable' turns built-in packages off; validate lists them in its report.
+disable: []
+# disable: [kserve.canary]
 """
 
-POLICY_TEST = """\
-package kserve.starter_test
-
-import rego.v1
-
-import data.kserve.starter
-
-test_owner_label_required if {
-\tcount(starter.deny) == 1 with input as {"kind": "InferenceService", "metadata": {"name": "m"}}
-}
-
-test_owner_label_present if {
-\tcount(starter.deny) == 0 with input as {"kind": "InferenceService", "metadata": {"name": "m", "labels": {"owner": "me"}}}
-}
+POLICY_EXCEPTIONS = """\
+# Waivers: deliberate, owned, expiring exceptions to policy rules. A waived finding stays in the report.
+waivers: []
+# waivers:
+#   - rule: run-as-non-root
+#     match: {environments: [dev], kind: InferenceService, name: my-model}
+#     reason: why this is acceptable for now
+#     owner: my-team
+#     expires: 2027-01-31
 """
 
 CDK8S = """\
@@ -184,6 +206,8 @@ app: python -m kserve_gitops.synth.cdk8s_app
 """
 
 WORKFLOW = """\
+# The gate on every push and pull request: generated output up to date, validation (schemas, KServe's own
+# admission webhooks, the built-in policy library and policies/), policy tests, and the diff for a PR.
 name: kserve-gitops
 on:
   push:
@@ -191,6 +215,9 @@ on:
   pull_request:
 permissions:
   contents: read
+env:
+  # kserve-gitops from its repository at the release tag (a pip requirement; docs/operate.md of kserve-gitops)
+  KSERVE_GITOPS_PACKAGE: {package}
 jobs:
   gate:
     runs-on: ubuntu-latest
@@ -204,11 +231,24 @@ jobs:
       - uses: actions/setup-go@v5
         with:
           go-version: "1.26"
-      - name: Install kserve-gitops and kustomize
+          cache: false
+      - name: Install kserve-gitops
+        run: python -m pip install "$KSERVE_GITOPS_PACKAGE"
+      - name: Cache the Go tools (kustomize, KServe's admission webhooks)
+        uses: actions/cache@v4
+        with:
+          path: .tools/bin
+          key: kserve-gitops-tools-${{{{ runner.os }}}}-{version}-${{{{ hashFiles('kserve-gitops.yaml') }}}}
+      - name: Build the Go tools (skipped when the cache has them)
+        run: kserve-gitops tools install
+      - name: Cache the CRD schemas
+        uses: actions/cache@v4
+        with:
+          path: schemas
+          key: kserve-gitops-schemas-{version}-${{{{ hashFiles('kserve-gitops.yaml', 'schemas/**') }}}}
+      - name: CRD schemas (a committed schemas/ folder, else fetched for the environments' KServe releases)
         run: |
-          pip install "kserve-gitops=={version}"
-          go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.1
-          echo "$(go env GOPATH)/bin" >> "$GITHUB_PATH"
+          if [ -d schemas/kserve ]; then echo "schemas/ is there"; else kserve-gitops schemas fetch --from-config --platform; fi
       - run: kserve-gitops synth --check
       - run: kserve-gitops validate -o github
       - run: kserve-gitops policy test
@@ -220,27 +260,19 @@ jobs:
 """
 
 PRE_COMMIT = """\
-# Checks before each commit (needs kserve-gitops installed: pip install kserve-gitops).
+# Checks before each commit: pre-commit installs kserve-gitops from its repository at this tag.
 repos:
-  - repo: local
+  - repo: {repository}
+    rev: v{version}
     hooks:
       - id: kserve-gitops-synth-check
-        name: kserve-gitops synth --check
-        entry: kserve-gitops synth --check
-        language: system
-        pass_filenames: false
-        files: ^(kserve-gitops\\.yaml|models/|charts/|overlays/)
       - id: kserve-gitops-validate
-        name: kserve-gitops validate
-        entry: kserve-gitops validate
-        language: system
-        pass_filenames: false
-        files: ^(kserve-gitops\\.yaml|models/|charts/|overlays/|policies/)
 """
 
 GITIGNORE = """\
 dist/
 .venv/
+.tools/
 __pycache__/
 """
 
@@ -253,7 +285,8 @@ KServe model serving, the GitOps way, with kserve-gitops.
 - `models/<name>/inferenceservice.yaml`: one InferenceService per model; `models/<name>/<env>.yaml` its
   differences per environment.
 - `charts/`, `overlays/`: generated by `kserve-gitops synth`; commit them. ArgoCD syncs `overlays/<env>`.
-- `policies/`: Rego policies that `kserve-gitops validate` runs.
+- `policies/`: this repo's additions to kserve-gitops' built-in policy library (`library.yaml`: packages
+  turned off; `exceptions.yaml`: waivers; `*.rego`: extra rules). `kserve-gitops policy list` shows every rule.
 
 Day to day: `kserve-gitops canary MODEL --env prod --storage-uri URI --percent 10`, then `promote` or
 `rollback`; `kserve-gitops diff --base origin/main` shows what a change does to each environment.

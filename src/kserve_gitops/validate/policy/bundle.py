@@ -107,6 +107,7 @@ class PolicyBundle:
     roots: list[Path] = field(default_factory=list)  # the repo's folders (waivers are read there)
     # built-in packages the repo turned off (their rules are not run unless named with --namespace)
     disabled: list[str] = field(default_factory=list)
+    disabled_at: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # package -> (file, line, column)
     # built-in packages replaced by a repo module of the same package
     overridden: list[str] = field(default_factory=list)
     _graph: Any = field(default=None, repr=False, compare=False)
@@ -312,15 +313,16 @@ def load_policies(roots: Iterable[Path], *, builtin: bool = True) -> PolicyBundl
     replaced = set(overridden) | {f"{pkg}_test" for pkg in overridden}
     modules = [m for m in library if m.package not in replaced] + repo_modules
     bundle = PolicyBundle(modules=modules, roots=roots, overridden=overridden)
-    bundle.disabled = _disabled_packages(roots, bundle)
+    bundle.disabled_at = _disabled_packages(roots, bundle)
+    bundle.disabled = sorted(bundle.disabled_at)
     return bundle
 
 
-def _disabled_packages(roots: list[Path], bundle: PolicyBundle) -> list[str]:
+def _disabled_packages(roots: list[Path], bundle: PolicyBundle) -> dict[str, tuple[str, int, int]]:
     from ...errors import InputError
     from ...inputs.yamlsrc import load_documents, positions_for
 
-    disabled: list[str] = []
+    disabled: dict[str, tuple[str, int, int]] = {}
     rule_packages = set(bundle.rule_packages())
     for path in library_config_files(roots):
         name = _display(path)
@@ -338,8 +340,8 @@ def _disabled_packages(roots: list[Path], bundle: PolicyBundle) -> list[str]:
             line, col, _ = positions.locate(0, ["disable"])
             raise InputError("'disable' is a list of Rego package names", path=name, line=line, column=col, field="disable")
         for i, item in enumerate(items):
+            line, col, _ = positions.locate(0, ["disable", i])
             if not isinstance(item, str) or item not in rule_packages:
-                line, col, _ = positions.locate(0, ["disable", i])
                 raise InputError(
                     f"no policy package {item!r} to disable (packages with rules: {', '.join(sorted(rule_packages))})",
                     path=name,
@@ -348,9 +350,8 @@ def _disabled_packages(roots: list[Path], bundle: PolicyBundle) -> list[str]:
                     field=f"disable[{i}]",
                     hint="name a package as 'kserve-gitops policy list' shows it, e.g. kserve.canary",
                 )
-            if item not in disabled:
-                disabled.append(item)
-    return sorted(disabled)
+            disabled.setdefault(item, (name, line or 1, col or 1))
+    return disabled
 
 
 def parse_module(path: str, text: str) -> PolicyModule:

@@ -16,7 +16,7 @@ from ...results import Finding, LoadedObject
 from ..run import CheckContext, check
 from . import PolicyEngine, make_engine
 from .bundle import PolicyBundle, library_config_files, library_files, load_policies, policy_files
-from .evaluate import evaluate_objects, waivers_for
+from .evaluate import disabled_findings, evaluate_objects, waivers_for
 
 DEFAULT_POLICY_DIR = "policies"
 
@@ -62,11 +62,14 @@ def policy_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Fin
         return []
     bundle = bundle_for(policy_dirs(ctx))
     env = ctx.environment
+    environment = env.name if env else "files"
     with _engine_for(bundle, options) as engine:
-        return evaluate_objects(
+        findings = evaluate_objects(
             engine,
             objects,
             params=env.params() if env else {},
-            environment=env.name if env else "files",
+            environment=environment,
             waivers=waivers_for(bundle),
         )
+    return findings + disabled_findings(bundle, environment, options.policy_namespaces)
+

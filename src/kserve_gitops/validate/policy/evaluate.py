@@ -6,10 +6,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Iterable
 
-from ...results import EnvironmentResult, Finding, LoadedObject, ObjectRef, Report, sort_findings
+from ...results import RULE_DESCRIPTIONS, WAIVED, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report, sort_findings
 from .bundle import EXCEPTIONS_FILE, PolicyBundle
 from .engine import PolicyEngine, PolicyResult
 from .waivers import WaiverSet, apply_waivers, load_waivers
+
+
+RULE_DESCRIPTIONS.setdefault("policy-disabled", "A built-in policy package the repo turned off in policies/library.yaml (reported, never failing).")
 
 
 def inventory(objects: Iterable[Any]) -> dict[str, Any]:
@@ -81,6 +84,31 @@ def evaluate_objects(
     return findings
 
 
+def disabled_findings(bundle: PolicyBundle, environment: str, namespaces: Iterable[str] | None = None) -> list[Finding]:
+    """One ``waived`` finding per built-in package the repo disabled, so every report format lists them."""
+    named = set(namespaces or ())
+    out = []
+    for package, (path, line, column) in sorted(bundle.disabled_at.items()):
+        if package in named:
+            continue  # named with --namespace: it ran
+        out.append(
+            Finding(
+                rule="policy-disabled",
+                message=f"built-in policy package {package} is disabled; its rules did not run",
+                severity=WAIVED,
+                path=path,
+                line=line,
+                column=column,
+                json_path="disable",
+                object=ObjectRef("", "", ""),
+                environment=environment,
+                engine="policy",
+                hint=f"remove {package} from 'disable' to run it again",
+            )
+        )
+    return out
+
+
 def _combined_finding(result: PolicyResult, anchor: LoadedObject | None, environment: str, engine: str) -> Finding:
     return Finding(
         rule=result.rule_id,
@@ -140,5 +168,6 @@ def evaluate_paths(
             combine=combine,
             today=today,
         )
+    findings += disabled_findings(bundle, name, namespaces)
     result = EnvironmentResult(name=name, objects=len(loaded.objects), findings=sort_findings(findings))
     return Report(environments=[result], fail_on_warn=fail_on_warn)
