@@ -15,11 +15,14 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_CRDS = REPO.parent / "shared" / "crds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
-EXAMPLE_INPUTS = ("kserve-gitops.yaml", "models", "charts", "overlays", "policies")
+EXAMPLE_INPUTS = ("kserve-gitops.yaml", "models", "charts", "overlays", "policies", "schemas")
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("KSERVE_GITOPS_CRDS", str(SHARED_CRDS))
 os.environ.setdefault("KSERVE_GITOPS_TOOLS", str(REPO / ".tools" / "bin"))
+# KServe's charts (charts.kserve in kserve-gitops.yaml is relative; copies of the example live elsewhere)
+SHARED_CHARTS = REPO.parent / "shared" / "charts" / "kserve"
+os.environ.setdefault("KSERVE_GITOPS_CHARTS", str(SHARED_CHARTS))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
