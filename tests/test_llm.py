@@ -138,7 +138,7 @@ def test_a_preset_the_environment_does_not_allow_is_a_synth_error_at_its_line():
         llm.environment_patch(model, config.environments["staging"])
     assert "'kserve-config-llm-template' is not a preset environment 'staging' allows" in str(err.value)
     assert (err.value.path, err.value.field) == ("models/qwen-chat/llminferenceservice.yaml", "spec.baseRefs[0].name")
-    assert err.value.line == 20
+    assert err.value.line == 20  # the baseRefs entry in llminferenceservice.yaml
 
 
 def test_an_environment_before_kserve_v0_20_is_refused():
@@ -165,6 +165,7 @@ def test_the_typed_path_writes_the_storage_version_and_matches_the_yaml_path():
         model=llm.LLMModelProps(uri="hf://Qwen/Qwen2.5-0.5B-Instruct", name="Qwen/Qwen2.5-0.5B-Instruct"),
         base_refs=("kserve-config-llm-template",),
         router=llm.LLMRouterProps(),
+        node_selector={"nvidia.com/gpu.present": "true"},
         tolerations=({"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},),
         labels={"team": "assistants", "owner": "llm-platform"},
         annotations={"kserve-gitops.io/environments": "dev,staging"},

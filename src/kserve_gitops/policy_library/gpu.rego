@@ -1,9 +1,10 @@
 # GPUs: a component that asks for GPUs says where it may run (nodeSelector or node affinity, and a toleration
-# for the GPU taint), and the environment's InferenceServices together stay within limits.gpuBudget.
+# for the GPU taint), and the environment's InferenceServices and LLMInferenceServices together stay within
+# limits.gpuBudget.
 # METADATA
 # scope: package
 # custom:
-#   kinds: [InferenceService, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, ServingRuntime, ClusterServingRuntime]
+#   kinds: [InferenceService, LLMInferenceService, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, ServingRuntime, ClusterServingRuntime]
 package kserve.gpu
 
 import rego.v1
@@ -72,15 +73,32 @@ tolerates_gpu(comp) if {
 	t.operator == "Exists"
 }
 
+# What an LLMInferenceService can use at its largest: GPUs of each pod spec (template, worker, prefill's)
+# times the replicas of its part (replicas, or scaling.maxReplicas). A multi-node worker is counted once
+# per replica.
+llm_gpus(obj) := sum([n |
+	some [p, _] in lib.llm_pod_specs(obj)
+	owner := object.get(obj, array.slice(p, 0, count(p) - 1), {})
+	replicas := max([object.get(owner, "replicas", 1), object.get(owner, ["scaling", "maxReplicas"], 0), 1])
+	n := component_gpus(obj, p) * replicas
+])
+
+llm_api_versions := ["serving.kserve.io/v1alpha1", "serving.kserve.io/v1alpha2"]
+
 environment_gpus := sum([n |
 	some ns, by_api in data.kserve.lib.inventory.namespace
 	some name, obj in object.get(by_api, ["serving.kserve.io/v1beta1", "InferenceService"], {})
 	n := isvc_gpus(obj)
+]) + sum([n |
+	some ns, by_api in data.kserve.lib.inventory.namespace
+	some api in llm_api_versions
+	some name, obj in object.get(by_api, [api, "LLMInferenceService"], {})
+	n := llm_gpus(obj)
 ])
 
 # METADATA
 # title: GPUs within the environment's budget
-# description: The GPUs of every InferenceService of the environment at maxReplicas add up to at most limits.gpuBudget.
+# description: The GPUs of every InferenceService (at maxReplicas) and LLMInferenceService (at its replicas) of the environment add up to at most limits.gpuBudget.
 # custom:
 #   id: gpu-budget
 #   severity: error
@@ -90,4 +108,12 @@ deny contains lib.finding("gpu-budget", msg, ["spec"]) if {
 	budget := data.kserve.lib.params.limits.gpuBudget
 	environment_gpus > budget
 	msg := sprintf("%s: uses up to %v GPUs; the environment's InferenceServices need %v together, above the budget of %v", [lib.describe(input), isvc_gpus(input), environment_gpus, budget])
+}
+
+deny contains lib.finding("gpu-budget", msg, ["spec"]) if {
+	lib.is_llm(input)
+	count(gpu_pods) > 0
+	budget := data.kserve.lib.params.limits.gpuBudget
+	environment_gpus > budget
+	msg := sprintf("%s: uses up to %v GPUs; the environment's InferenceServices and LLMInferenceServices need %v together, above the budget of %v", [lib.describe(input), llm_gpus(input), environment_gpus, budget])
 }

@@ -3,7 +3,7 @@
 # METADATA
 # scope: package
 # custom:
-#   kinds: [InferenceService, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, ServingRuntime, ClusterServingRuntime]
+#   kinds: [InferenceService, LLMInferenceService, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, ServingRuntime, ClusterServingRuntime]
 package kserve.images
 
 import rego.v1

@@ -21,6 +21,8 @@ describe(obj) := sprintf("%s %s/%s", [obj.kind, object.get(obj.metadata, "namesp
 
 is_isvc(obj) if obj.kind == "InferenceService"
 
+is_llm(obj) if obj.kind == "LLMInferenceService"
+
 # ---- environment ---------------------------------------------------------------------------------------------
 
 # KServe v0.16 renamed the deployment modes (Serverless is Knative, RawDeployment is Standard); both names mean
@@ -110,8 +112,22 @@ other_pod_specs(obj) := array.concat(
 			spec := obj.spec.jobTemplate.spec.template.spec
 		],
 	),
-	[[["spec"], obj.spec] | obj.kind in {"Pod", "ServingRuntime", "ClusterServingRuntime"}],
+	array.concat(
+		[[["spec"], obj.spec] | obj.kind in {"Pod", "ServingRuntime", "ClusterServingRuntime"}],
+		llm_pod_specs(obj),
+	),
 )
+
+# LLMInferenceService (v1alpha1 and v1alpha2): pod specs at spec.template and spec.worker, and for
+# disaggregated prefill/decode at spec.prefill.template and spec.prefill.worker.
+llm_pod_paths := [["template"], ["worker"], ["prefill", "template"], ["prefill", "worker"]]
+
+llm_pod_specs(obj) := [[array.concat(["spec"], p), spec] |
+	is_llm(obj)
+	some p in llm_pod_paths
+	spec := object.get(obj.spec, p, null)
+	is_object(spec)
+]
 
 # {path, container, pod_path} for every container: framework fields (no image of their own:
 # the serving runtime supplies it), containers and initContainers.
@@ -146,7 +162,7 @@ else := []
 
 input_containers := containers_of(input_components, input_pod_specs)
 
-pod_kinds := workload_kinds | {"InferenceService", "CronJob", "Pod", "ServingRuntime", "ClusterServingRuntime"}
+pod_kinds := workload_kinds | {"InferenceService", "LLMInferenceService", "CronJob", "Pod", "ServingRuntime", "ClusterServingRuntime"}
 
 # ---- images ----------------------------------------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
-# Requests and limits: every InferenceService container sets cpu and memory requests and limits, within the
-# environment's maxima (data.params.limits.maxResources).
+# Requests and limits: every InferenceService and LLMInferenceService container sets cpu and memory requests
+# and limits, within the environment's maxima (data.params.limits.maxResources).
 # METADATA
 # scope: package
 # custom:
-#   kinds: [InferenceService]
+#   kinds: [InferenceService, LLMInferenceService]
 package kserve.resources
 
 import rego.v1
@@ -14,18 +14,22 @@ required := [["requests", "cpu"], ["requests", "memory"], ["limits", "cpu"], ["l
 
 # METADATA
 # title: Resources set
-# description: Every InferenceService container sets cpu and memory requests and limits.
+# description: Every InferenceService and LLMInferenceService container sets cpu and memory requests and limits.
 # custom:
 #   id: resources-required
 #   severity: error
 deny contains lib.finding("resources-required", msg, array.concat(c.path, ["resources"])) if {
-	lib.is_isvc(input)
+	sized(input)
 	some c in data.kserve.lib.input_containers
 	some [kind, resource] in required
 	# (object.get, not resources[kind][resource]: regorus resolves two variable indexes ten times slower)
 	not object.get(c.container, ["resources", kind, resource], false)
 	msg := sprintf("%s: %s sets no %s.%s", [lib.describe(input), concat(".", [sprintf("%v", [p]) | some p in c.path]), kind, resource])
 }
+
+sized(obj) if lib.is_isvc(obj)
+
+sized(obj) if lib.is_llm(obj)
 
 # The environment's maxima as numbers, parsed once per evaluation.
 maximum[resource] := lib.quantity(value) if {
