@@ -106,7 +106,29 @@ def test_existing_model_gets_a_canary_in_the_first_environment(example_repo, cli
     uri = registry["client"].get_model_version_download_uri(REGISTERED, "2")
     assert dev["spec"]["predictor"]["model"]["storageUri"] == uri.replace(registry["artifacts"], "s3://acme-models-dev/mlflow")
     assert dev["metadata"]["annotations"]["kserve-gitops.io/stable-storage-uri"] == "s3://acme-models-dev/sklearn/iris/v1"
-    assert dev["metadata"]["labels"]["kserve-gitops.io/mlflow-version"] == "2"
+    # the labels describe the version that serves (v1, which has none): version 2's wait beside the canary
+    assert "kserve-gitops.io/mlflow-version" not in (dev["metadata"].get("labels") or {})
+    assert dev["metadata"]["annotations"]["canary.kserve-gitops.io/mlflow-version"] == "2"
+    assert dev["metadata"]["annotations"]["canary.kserve-gitops.io/mlflow-source"] == f"models:/{REGISTERED}/2"
+
+
+@pytest.mark.parametrize("action", ["promote", "rollback"])
+def test_version_labels_follow_the_version_that_serves(example_repo, cli, registry, action):
+    result = _add(cli, registry, "sklearn-iris", "--from-mlflow", f"models:/{REGISTERED}/2", *_map(registry), "--percent", "20")
+    assert result.exit_code == 0, result.output
+    result = cli(action, "sklearn-iris", "--env", "dev")
+    assert result.exit_code == 0, result.output
+    path = example_repo / "models/sklearn-iris/dev.yaml"
+    dev = yaml.safe_load(path.read_text()) if path.exists() else {}
+    meta = dev.get("metadata") or {}
+    assert not any(k.startswith("canary.") for k in meta.get("annotations") or {})
+    if action == "promote":
+        assert meta["labels"]["kserve-gitops.io/mlflow-version"] == "2"
+        assert meta["annotations"]["kserve-gitops.io/mlflow-source"] == f"models:/{REGISTERED}/2"
+    else:
+        assert "kserve-gitops.io/mlflow-version" not in (meta.get("labels") or {})
+        rendered = cli("render", "dev").output
+        assert "mlflow-version: '2'" not in rendered and 'mlflow-version: "2"' not in rendered
 
 
 def test_raw_deployment_environment_gets_a_rollout_in_its_own_bucket(example_repo, cli, registry):

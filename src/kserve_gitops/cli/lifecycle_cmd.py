@@ -67,11 +67,16 @@ def promote(state: State, model: str, env: str, dry_run: bool) -> None:
 @cli.command()
 @click.argument("model")
 @_ENV
+@click.option("--pin", is_flag=True, help="Classic canary (Knative mode): canaryTrafficPercent: 0, all traffic to the previous revision at once; the canary's revision stays.")
+@click.option("--last-promotion", is_flag=True, help="No canary needed: restore the stable storageUri served before the last commit that changed it (from git history).")
 @_DRY_RUN
 @click.pass_obj
-def rollback(state: State, model: str, env: str, dry_run: bool) -> None:
-    """Drop MODEL's canary in one environment and restore the stable version recorded in git."""
-    _show(lifecycle.rollback(state.root, model, env=env, dry_run=dry_run), dry_run)
+def rollback(state: State, model: str, env: str, pin: bool, last_promotion: bool, dry_run: bool) -> None:
+    """Drop MODEL's canary in one environment and restore the stable version recorded in git.
+
+    Validates the model in every environment it deploys to; findings about other models do not stop it.
+    """
+    _show(lifecycle.rollback(state.root, model, env=env, dry_run=dry_run, pin=pin, last_promotion=last_promotion), dry_run)
 
 
 @cli.command()

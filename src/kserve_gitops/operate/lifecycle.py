@@ -24,6 +24,7 @@ admission webhook accepts it (``inputs/modes.py``):
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import difflib
@@ -44,7 +45,7 @@ from ..synth.app import load_inputs, synthesize
 from ..synth.merge import merge_patch
 from ..synth.output import Drift, with_stamp, write_tree
 from ..validate.base import committed_objects
-from ..validate.run import ValidateOptions, default_crd_roots, validate_repo
+from ..validate.run import default_chart_dirs, ValidateOptions, default_crd_roots, validate_repo
 from . import yamledit
 from .yamledit import Document
 
@@ -62,6 +63,15 @@ STORAGE_URI = ["spec", "predictor", "model", "storageUri"]
 TRAFFIC = ["spec", "predictor", "canaryTrafficPercent"]
 CANARY = ["spec", "canary"]
 STABLE = ["metadata", "annotations", STABLE_ANNOTATION]
+# Labels and annotations that describe the model version (the MLflow version and source, see mlflow.py).
+# They describe the version that serves: a canary's own values wait under CANARY_PREFIX + key (an
+# annotation) until promote makes them the model's; rollback drops them.
+VERSION_LABELS = ("kserve-gitops.io/mlflow-version",)
+VERSION_ANNOTATIONS = ("kserve-gitops.io/mlflow-source",)
+CANARY_PREFIX = "canary."
+# rollback --pin: the classic canary's instant rollback (KServe docs): all traffic back to the previous
+# revision, the canary's revision kept for a later retry.
+PINNED_ANNOTATION = "kserve-gitops.io/pinned-canary-storage-uri"
 
 
 @dataclass
@@ -151,13 +161,30 @@ def promote(root: Path, model: str, *, env: str, dry_run: bool = False, validate
     return _finish(root, target, "promote", target.promote(state), dry_run=dry_run, validate=validate)
 
 
-def rollback(root: Path, model: str, *, env: str, dry_run: bool = False, validate: bool = True) -> Outcome:
-    """Drop the canary and send all traffic to the stable model, exactly as it was recorded."""
+def rollback(
+    root: Path, model: str, *, env: str, dry_run: bool = False, validate: bool = True, pin: bool = False, last_promotion: bool = False
+) -> Outcome:
+    """Drop the canary and send all traffic to the stable model, exactly as it was recorded.
+
+    ``pin`` (classic canary, Knative mode): KServe's instant rollback, ``canaryTrafficPercent: 0``: the
+    previously rolled-out revision takes all traffic at once, the canary's revision stays for a retry.
+    ``last_promotion``: no canary needed; restore the stable storageUri the model served before the last
+    commit that changed it (the last promotion or rollout), from git history.
+
+    An incident rollback is judged by what it changes: the model, in every environment it deploys to;
+    findings about other models are not its business and do not stop it.
+    """
+    if pin and last_promotion:
+        raise UsageError("--pin and --last-promotion are two different rollbacks; choose one")
     target = _Target.load(root, model, env)
+    if last_promotion:
+        summary = target.undo_promotion(root)
+        return _finish(root, target, "rollback", summary, dry_run=dry_run, validate=validate, scope_to_model=True)
     state = target.state()
     if state == "none":
         raise LifecycleError(f"{model} has no canary to roll back in {env}", path=target.env_rel)
-    return _finish(root, target, "rollback", target.rollback(state), dry_run=dry_run, validate=validate)
+    summary = target.pin(state) if pin else target.rollback(state)
+    return _finish(root, target, "rollback", summary, dry_run=dry_run, validate=validate, scope_to_model=True)
 
 
 # --- version and mode --------------------------------------------------------------------------------
@@ -365,6 +392,7 @@ class _Target:
                 if yamledit.get_in(stable_predictor, path) != value:
                     yamledit.set_in(doc.data, [*PREDICTOR, *path], copy.deepcopy(value))
             yamledit.delete_in(doc.data, CANARY)
+            self.adopt_canary_metadata()
             uri = yamledit.get_in(canary_predictor, ["model", "storageUri"])
             return f"{self.model.name} in {self.env.name}: promoted canary {uri} to the predictor"
         uri = yamledit.get_in(self.as_written(), STORAGE_URI)
@@ -372,13 +400,44 @@ class _Target:
         yamledit.delete_in(doc.data, TRAFFIC)
         for doc in (self.patch, self.base):
             yamledit.delete_in(doc.data, STABLE)
+            yamledit.delete_in(doc.data, ["metadata", "annotations", PINNED_ANNOTATION])
+        self.adopt_canary_metadata()
         return f"{self.model.name} in {self.env.name}: promoted {uri} to 100% of traffic"
+
+    # -- the labels that describe the version --
+
+    def pending_metadata(self) -> dict[str, Any]:
+        """The canary's own version labels and annotations (key without the prefix → value)."""
+        annotations = yamledit.get_in(self.as_written(), ["metadata", "annotations"]) or {}
+        return {str(k)[len(CANARY_PREFIX) :]: v for k, v in annotations.items() if str(k).startswith(CANARY_PREFIX + "kserve-gitops.io/")}
+
+    def set_canary_metadata(self, labels: dict[str, str], annotations: dict[str, str]) -> None:
+        """Record a canary's version labels (and annotations) until promote: they do not describe what serves."""
+        for key, value in {**labels, **annotations}.items():
+            current = yamledit.get_in(self.as_written(), ["metadata", "labels" if key in labels else "annotations", key])
+            if current == value:
+                continue
+            yamledit.set_in(self.patch.data, ["metadata", "annotations", CANARY_PREFIX + key], value, first=True)
+
+    def adopt_canary_metadata(self) -> None:
+        """Promote: the canary's version labels become the model's."""
+        for key, value in self.pending_metadata().items():
+            where = "labels" if key in VERSION_LABELS or yamledit.has(self.as_written(), ["metadata", "labels", key]) else "annotations"
+            yamledit.set_in(self.patch.data, ["metadata", where, key], value, first=True)
+        self.drop_canary_metadata()
+
+    def drop_canary_metadata(self) -> None:
+        for doc in (self.patch, self.base):
+            annotations = yamledit.get_in(doc.data, ["metadata", "annotations"]) or {}
+            for key in [k for k in annotations if str(k).startswith(CANARY_PREFIX + "kserve-gitops.io/")]:
+                yamledit.delete_in(doc.data, ["metadata", "annotations", key])
 
     def rollback(self, state: str) -> str:
         if state == "list":
             entry = self._canary_entry()
             doc, _ = self.holder(CANARY)
             yamledit.delete_in(doc.data, CANARY)
+            self.drop_canary_metadata()
             uri = yamledit.get_in(entry, ["predictor", "model", "storageUri"])
             return f"{self.model.name} in {self.env.name}: rolled back canary {uri}"
         manifest = self.as_written()
@@ -402,7 +461,63 @@ class _Target:
         yamledit.delete_in(traffic_doc.data, TRAFFIC)
         for doc in (self.patch, self.base):
             yamledit.delete_in(doc.data, STABLE)
+            yamledit.delete_in(doc.data, ["metadata", "annotations", PINNED_ANNOTATION])
+        self.drop_canary_metadata()
         return f"{self.model.name} in {self.env.name}: rolled back canary {canary_uri}, serving {stable}"
+
+    def pin(self, state: str) -> str:
+        """KServe's instant rollback of a classic canary: ``canaryTrafficPercent: 0`` sends all traffic to the
+        previously rolled-out revision at once; the canary's revision stays deployed (for a retry or a
+        post-mortem) until a later ``rollback`` restores the stable URI or ``canary`` shifts traffic again."""
+        if state != modes.REVISION_CANARY:
+            raise LifecycleError(
+                "--pin is the classic canary's instant rollback (canaryTrafficPercent: 0); this canary is the list-form spec.canary",
+                path=self.holder_rel(state),
+                field="spec.canary",
+                hint=f"'kserve-gitops rollback {self.model.name} --env {self.env.name}' removes the list entry, which is as fast",
+            )
+        self._require_form(state)
+        doc, _ = self.holder(TRAFFIC)
+        old = yamledit.get_in(doc.data, TRAFFIC)
+        if old == 0:
+            raise LifecycleError(f"{self.model.name} is already pinned to its previous revision in {self.env.name}", path=self.holder_rel(state))
+        yamledit.set_in(doc.data, TRAFFIC, 0)
+        uri = yamledit.get_in(self.as_written(), STORAGE_URI)
+        stable = yamledit.get_in(self.as_written(), STABLE)
+        return (
+            f"{self.model.name} in {self.env.name}: canary {uri} pinned at 0% (was {old}%); the previous revision"
+            f" ({stable or 'the stable version'}) serves all traffic"
+        )
+
+    def undo_promotion(self, root: Path) -> str:
+        """Restore the stable storageUri this environment served before the last commit that changed it."""
+        state = self.state()
+        if state != "none":
+            raise LifecycleError(
+                f"{self.model.name} has a canary in progress in {self.env.name}",
+                path=self.holder_rel(state),
+                hint=f"'kserve-gitops rollback {self.model.name} --env {self.env.name}' drops the canary; --last-promotion undoes a finished one",
+            )
+        current = yamledit.get_in(self.as_written(), STORAGE_URI)
+        previous, commit = previous_stable(root, self, current)
+        doc, _ = self.holder(STORAGE_URI)
+        inherited = yamledit.get_in(_plain(self.base.data), STORAGE_URI)
+        if doc is self.patch and inherited == previous:
+            yamledit.delete_in(doc.data, STORAGE_URI)
+        else:
+            yamledit.set_in(doc.data, STORAGE_URI, previous)
+        # the version labels of the restored version, as they were written then
+        old_meta = commit_metadata(root, self, commit)
+        for where, keys in (("labels", VERSION_LABELS), ("annotations", VERSION_ANNOTATIONS)):
+            for key in keys:
+                now = yamledit.get_in(self.as_written(), ["metadata", where, key])
+                then = old_meta.get(where, {}).get(key)
+                if then is not None and then != now:
+                    yamledit.set_in(self.patch.data, ["metadata", where, key], then, first=True)
+                elif then is None and now is not None:
+                    for holder in (self.patch, self.base):
+                        yamledit.delete_in(holder.data, ["metadata", where, key])
+        return f"{self.model.name} in {self.env.name}: rolled back the last promotion ({current} → {previous}, as of {commit[:12]})"
 
     def edits(self) -> list[FileEdit]:
         out = []
@@ -464,21 +579,127 @@ def _leaves(data: dict[str, Any], prefix: list[str] | None = None):
 # --- validate in a copy, then write ------------------------------------------------------------------
 
 
-def _finish(root: Path, target: _Target, action: str, summary: str, *, dry_run: bool, validate: bool) -> Outcome:
+def _finish(
+    root: Path, target: _Target, action: str, summary: str, *, dry_run: bool, validate: bool, scope_to_model: bool = False
+) -> Outcome:
     edits = target.edits()
     outcome = Outcome(action=action, model=target.model.name, environment=target.env.name, summary=summary, edits=edits)
     if not edits:
         outcome.notes.append("nothing to change")
         return outcome
-    # The base is shared by every environment; a patch concerns one.
-    environments = list(target.model.environments) if any(e.path == target.base_rel for e in edits) else [target.env.name]
+    # The base is shared by every environment; a patch concerns one. A rollback is checked in every
+    # environment of the model (what it changes), and only for the model.
+    if scope_to_model or any(e.path == target.base_rel for e in edits):
+        environments = list(target.model.environments)
+    else:
+        environments = [target.env.name]
     files, report = check_candidate(root, edits, environments=environments, validate=validate)
+    if report is not None and scope_to_model:
+        ignored = scope_report(report, target.model.name)
+        if ignored:
+            outcome.notes.append(f"{ignored} finding(s) about other objects than {target.model.name} are not this rollback's and were not held against it")
     outcome.report = report
     if not outcome.valid or dry_run:
         return outcome
     outcome.generated = write_edits(root, edits, files)
     outcome.written = True
     return outcome
+
+
+def belongs_to_model(finding: Any, model: str) -> bool:
+    """A finding about the model: on its InferenceService (or an object named after it), or in its files."""
+    path = (finding.path or "").replace(os.sep, "/")
+    if f"{MODELS_DIR}/{model}/" in f"/{path}" or f"charts/models/{model}/" in path or re.search(rf"overlays/[^/]+/models/{re.escape(model)}/", path):
+        return True
+    return finding.object is not None and finding.object.name == model
+
+
+def scope_report(report: Report, model: str) -> int:
+    """Keep only the findings about ``model`` (a rollback inherits no other model's); returns how many went."""
+    dropped = 0
+    for env in report.environments:
+        kept = [f for f in env.findings if belongs_to_model(f, model) or env.name == "inputs"]
+        dropped += len(env.findings) - len(kept)
+        env.findings = kept
+    return dropped
+
+
+def previous_stable(root: Path, target: "_Target", current: Any) -> tuple[str, str]:
+    """(storageUri, commit): the environment's storageUri before the last commit that changed it."""
+    from . import gitrepo
+
+    top = gitrepo.toplevel(root)
+    inside = root.resolve().relative_to(top.resolve()).as_posix() if root.resolve() != top.resolve() else ""
+    rels = [f"{inside}/{p}" if inside else p for p in (target.base_rel, target.env_rel)]
+    log = gitrepo.git(["log", "--format=%H", "--", *rels], cwd=top).split()
+    for commit in log:
+        then = _stable_at(top, commit, rels, target)
+        if then is not None and then != current:
+            return str(then), commit
+    raise LifecycleError(
+        f"no earlier storageUri of {target.model.name} in {target.env.name} in git history (it has served {current} since it was added)",
+        path=target.env_rel,
+        hint="roll out the version to restore with 'kserve-gitops canary' or edit the storageUri",
+    )
+
+
+def commit_metadata(root: Path, target: "_Target", commit: str) -> dict[str, dict[str, Any]]:
+    from . import gitrepo
+
+    top = gitrepo.toplevel(root)
+    inside = root.resolve().relative_to(top.resolve()).as_posix() if root.resolve() != top.resolve() else ""
+    rels = [f"{inside}/{p}" if inside else p for p in (target.base_rel, target.env_rel)]
+    manifest = _manifest_at(top, commit, rels)
+    meta = manifest.get("metadata") or {}
+    return {"labels": dict(meta.get("labels") or {}), "annotations": dict(meta.get("annotations") or {})}
+
+
+def _manifest_at(top: Path, commit: str, rels: list[str]) -> dict[str, Any]:
+    import yaml
+
+    from ..errors import ToolFailed
+    from . import gitrepo
+
+    docs = []
+    for rel in rels:
+        try:
+            data = yaml.safe_load(gitrepo.git(["show", f"{commit}:{rel}"], cwd=top))
+        except (ToolFailed, yaml.YAMLError):
+            data = None  # absent at that commit
+        docs.append(data if isinstance(data, dict) else {})
+    return merge_patch(docs[0], docs[1])
+
+
+def _stable_at(top: Path, commit: str, rels: list[str], target: "_Target") -> Any:
+    """The stable storageUri written at ``commit`` (the recorded stable one while a canary ran then)."""
+    manifest = _manifest_at(top, commit, rels)
+    if not manifest:
+        return None
+    # while a classic canary ran, the stable URI is the recorded one; a list canary leaves the predictor's
+    return yamledit.get_in(manifest, STABLE) or yamledit.get_in(manifest, STORAGE_URI)
+
+
+@contextlib.contextmanager
+def outside_paths_of(root: Path):
+    """While synthesizing a copy of ``root`` elsewhere (a temp folder, a git worktree), folders that
+    kserve-gitops.yaml names relative to it (``charts.kserve``) still mean the real repo's."""
+    from ..inputs.config import CHARTS_ENV, load_config
+
+    if os.environ.get(CHARTS_ENV) or not (root / CONFIG_FILE).is_file():
+        yield
+        return
+    try:
+        charts = load_config(root / CONFIG_FILE).kserve_charts_dir
+    except KserveGitopsError:
+        charts = None
+    if charts is None:
+        yield
+        return
+    os.environ[CHARTS_ENV] = str(charts)
+    try:
+        yield
+    finally:
+        os.environ.pop(CHARTS_ENV, None)
 
 
 def check_candidate(
@@ -504,7 +725,8 @@ def check_candidate(
                 path.write_text(edit.after, encoding="utf-8")
         try:
             config, models = load_inputs(copy_root)
-            files = with_stamp(copy_root, synthesize(config, models))
+            with outside_paths_of(root):
+                files = with_stamp(copy_root, synthesize(config, models))
             report = None
             if validate:
                 write_tree(copy_root, files)
@@ -512,6 +734,7 @@ def check_candidate(
                 options = ValidateOptions(
                     environments=environments,
                     schema_paths=default_crd_roots(root.resolve()),
+                    chart_dirs=default_chart_dirs(root.resolve()),
                     base_objects=committed_objects(root, environments),
                 )
                 report = validate_repo(copy_root, options)

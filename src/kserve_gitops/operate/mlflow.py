@@ -293,6 +293,16 @@ def _add_version(
         yamledit.set_in(target.patch.data, lifecycle.STORAGE_URI, storage_uri)
         summary = f"{name} in {env.name}: {current} → {storage_uri} (a {env.deployment_mode} environment cannot canary)"
         action = "rollout"
-    for key, value in _labels(source).items():
+    labels = _labels(source)
+    annotations = {SOURCE_ANNOTATION: f"models:/{source.registered_model}/{source.version}"} if source.registered_model else {}
+    if action == "canary":
+        # The labels describe the version that serves: the canary's wait beside it until promote.
+        target.set_canary_metadata({k: v for k, v in labels.items() if k == VERSION_LABEL}, annotations)
+        labels = {k: v for k, v in labels.items() if k != VERSION_LABEL}
+        annotations = {}
+    for key, value in labels.items():
         yamledit.set_in(target.patch.data, ["metadata", "labels", key], value, first=True)
+    for key, value in annotations.items():
+        if yamledit.get_in(target.as_written(), ["metadata", "annotations", key]) != value:
+            yamledit.set_in(target.patch.data, ["metadata", "annotations", key], value, first=True)
     return lifecycle._finish(root, target, action, summary, dry_run=dry_run, validate=True)
