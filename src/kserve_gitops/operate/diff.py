@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 
+from ..constructs.install import install_summary
 from ..errors import UsageError
 from ..inputs.config import CONFIG_FILE, load_config
 from ..render.kustomize import find_renderer, render_many
 from ..validate.admission import review
 from ..validate.base import ObjectKey, object_key
-from ..validate.run import default_crd_roots
-from ..validate.schemas import CrdLibrary
+from ..validate.run import crd_library
 from ..validate.base import index_stream as index_objects
 from ..synth.app import load_inputs, synthesize
 from ..synth.merge import dig
@@ -31,6 +31,7 @@ from . import gitrepo
 
 GPU_KEYS = ("nvidia.com/gpu", "amd.com/gpu")
 RUNTIME_KINDS = ("ClusterServingRuntime", "ServingRuntime")
+CONTROL_PLANES = ("argocd", "automation")  # overlays/<name> that are not environments
 
 
 @dataclass
@@ -81,12 +82,15 @@ def diff_repo(root: Path, *, base: str = "HEAD", admission: bool = True) -> Diff
     top = gitrepo.toplevel(root)
     commit = gitrepo.resolve(base, cwd=top)
     inside = root.resolve().relative_to(top.resolve()) if root.resolve() != top.resolve() else Path(".")
+    from .lifecycle import outside_paths_of
+
     with gitrepo.worktree(commit, cwd=top) as tree:
         base_root = tree / inside
         if not (base_root / CONFIG_FILE).exists():
             before: dict[str, dict[ObjectKey, dict[str, Any]]] = {}
         else:
-            before = render_inputs(base_root)
+            with outside_paths_of(root):  # the base's charts.kserve is read beside the working tree
+                before = render_inputs(base_root)
     after = render_inputs(root)
     result = compare(before, after, base_ref=base, base_commit=commit)
     if admission and result.changed:
@@ -98,7 +102,7 @@ def add_admission_verdicts(root: Path, result: DiffResult, before: dict, after: 
     """Each environment's added and changed objects through its KServe release's admission chain, as the
     cluster would see them (changed objects as UPDATEs): refusals and warnings lead the summary."""
     config = load_config(root / CONFIG_FILE)
-    library = CrdLibrary(roots=default_crd_roots(root))
+    library = crd_library(root)
     lines = []
     for env_diff in result.environments:
         if not env_diff.changes or env_diff.name not in config.environments:
@@ -124,6 +128,8 @@ def render_inputs(root: Path) -> dict[str, dict[ObjectKey, dict[str, Any]]]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
         envs = [env.name for env in config.select(None)]
+        # the control plane (the ArgoCD hub's objects, Argo Workflows templates) is diffed as rows of its own
+        envs += [name for name in CONTROL_PLANES if f"overlays/{name}/kustomization.yaml" in files]
         rendered = render_many({env: out / "overlays" / env for env in envs}, renderer=find_renderer())
     return {env: index_objects(rendered[env]) for env in envs}
 
@@ -171,7 +177,7 @@ def _unified(old: dict[str, Any] | None, new: dict[str, Any] | None, key: Object
 
 def _collapse(environments: list[EnvironmentDiff]) -> list[str]:
     """Per-environment summary lines, with a line that holds in every environment reported once as ``all``."""
-    compared = [env for env in environments if env.status == "changed"]
+    compared = [env for env in environments if env.status == "changed" and env.name not in CONTROL_PLANES]
     common: list[str] = []
     if len(compared) > 1:
         common = [line for line in compared[0].summary if all(line in env.summary for env in compared[1:])]
@@ -185,14 +191,27 @@ def _collapse(environments: list[EnvironmentDiff]) -> list[str]:
 
 def summarize(old: dict[ObjectKey, dict[str, Any]], new: dict[ObjectKey, dict[str, Any]]) -> list[str]:
     """What a reviewer reads first: model-level statements, then the rest by kind."""
-    lines: list[str] = []
+    # A rendered KServe install (install.render) reads as one line: controller images, CRDs, webhooks.
+    lines, install_keys = install_summary(old, new)
     for key in sorted(set(old) | set(new)):
+        if key in install_keys:
+            continue
         a, b = old.get(key), new.get(key)
         if a is not None and b is not None and dump_yaml(a) == dump_yaml(b):
             continue
         kind, name = key[1], key[3]
         if kind == "InferenceService":
             lines.extend(_isvc_summary(name, a, b))
+        elif kind == "ApplicationSet" and a is not None and b is not None and _sync_by_env(a) != _sync_by_env(b):
+            old_sync, new_sync = _sync_by_env(a), _sync_by_env(b)
+            for env in sorted(set(old_sync) | set(new_sync)):
+                if env in old_sync and env in new_sync and old_sync[env] != new_sync[env]:
+                    lines.append(f"ApplicationSet {name} automated sync turned {'on' if new_sync[env] else 'off'} for {env}")
+            rest = [p for p in _changed_paths(a, b) if not p.startswith("spec.generators")]
+            if rest:
+                lines.append(f"ApplicationSet {name} changed ({', '.join(rest[:3])})")
+        elif kind == "Application" and a is not None and b is not None and _automated(a) != _automated(b):
+            lines.append(f"Application {name} automated sync turned {'on' if _automated(b) else 'off'}")
         elif kind in RUNTIME_KINDS and a is not None and b is not None:
             if _images(a) != _images(b):
                 lines.append("runtime image changed")
@@ -298,6 +317,20 @@ def canary_of(isvc: dict[str, Any]) -> tuple[Any, Any] | None:
     if percent is not None:
         return percent, storage_uri(isvc)
     return None
+
+
+def _sync_by_env(appset: dict[str, Any]) -> dict[str, bool]:
+    """env → automatedSync of an ApplicationSet's list generators (kserve-gitops' environments set)."""
+    out: dict[str, bool] = {}
+    for generator in dig(appset, "spec", "generators") or []:
+        for element in dig(generator, "list", "elements") or [] if isinstance(generator, dict) else []:
+            if isinstance(element, dict) and "env" in element:
+                out[str(element["env"])] = bool(element.get("automatedSync"))
+    return out
+
+
+def _automated(app: dict[str, Any]) -> bool:
+    return dig(app, "spec", "syncPolicy", "automated") is not None
 
 
 def _images(obj: dict[str, Any]) -> list[str]:

@@ -452,6 +452,8 @@ def names_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Find
             if not isinstance(labels, dict):
                 continue
             for key, value in labels.items():
+                if _placeholder(data, path, key, value):
+                    continue
                 problem = qualified_name_problem(str(key))
                 if problem:
                     yield finding_for(obj, [*path, key], rule="KSV009", message=f"label key {key!r}: {problem}")
@@ -464,6 +466,14 @@ def names_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Find
                 problem = qualified_name_problem(str(key))
                 if problem:
                     yield finding_for(obj, ["metadata", "annotations", key], rule="KSV010", message=f"annotation key {key!r}: {problem}")
+
+
+def _placeholder(data: dict[str, Any], path: list[Any], key: Any, value: Any) -> bool:
+    """An ApplicationSet's template is filled in by its generators ({{.env}}, {{name}}): its labels are not
+    labels yet. The Applications it generates carry the real values (and the API server checks those)."""
+    if data.get("kind") != "ApplicationSet" or not str(data.get("apiVersion", "")).startswith("argoproj.io/"):
+        return False
+    return path[:1] == ["spec"] and ("{{" in str(key) or "{{" in str(value))
 
 
 def _label_maps(data: dict[str, Any]) -> Iterator[list[Any]]:

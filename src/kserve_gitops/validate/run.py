@@ -18,7 +18,7 @@ import yaml
 
 from ..credentials import redact
 from ..errors import RenderError, UsageError
-from ..inputs.config import CONFIG_FILE, Environment, PlatformConfig, load_config
+from ..inputs.config import CHARTS_ENV, CONFIG_FILE, Environment, PlatformConfig, load_config
 from ..inputs.models import Model
 from ..inputs.yamlsrc import KubeLoader, format_json_path, positions_for
 from ..render.cache import RenderedEnvironment, render_environment
@@ -38,6 +38,8 @@ class ValidateOptions:
     environments: list[str] | None = None
     strict: bool = False
     schema_paths: list[Path] = field(default_factory=list)
+    # KServe chart folders whose CRD charts complete a release's CRDs (default: default_chart_dirs)
+    chart_dirs: list[Path] | None = None
     ignore_missing_schemas: bool = False
     skip_kinds: frozenset[str] = frozenset()
     kubernetes_version: str | None = None
@@ -97,6 +99,26 @@ def default_crd_roots(root: Path) -> list[Path]:
     return roots
 
 
+def default_chart_dirs(root: Path) -> list[Path]:
+    """KServe's chart folder, whose CRD charts complete a release's CRDs: ``$KSERVE_GITOPS_CHARTS``, else
+    ``charts.kserve`` of kserve-gitops.yaml, else a shared folder beside the repo."""
+    if (root / CONFIG_FILE).is_file():
+        configured = load_config(root / CONFIG_FILE).kserve_charts_dir
+        if configured is not None:
+            return [configured] if configured.is_dir() else []
+    elif os.environ.get(CHARTS_ENV):
+        return [Path(os.environ[CHARTS_ENV])]
+    shared = root.resolve().parent / "shared" / "charts" / "kserve"
+    return [shared] if shared.is_dir() else []
+
+
+def crd_library(root: Path, options: "ValidateOptions | None" = None) -> CrdLibrary:
+    """Where validate finds CRDs for a repo: --schemas, the repo's schemas/, the shared folder, KServe's charts."""
+    extra = list(options.schema_paths) if options else []
+    charts = options.chart_dirs if options and options.chart_dirs is not None else default_chart_dirs(root)
+    return CrdLibrary(roots=[*extra, *default_crd_roots(root)], chart_dirs=charts)
+
+
 def parse_rendered(stream: str, *, environment: str | None, path: str) -> list[LoadedObject]:
     try:
         docs = [d for d in yaml.load_all(stream, Loader=KubeLoader)]
@@ -139,14 +161,17 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
         # the repo's own policies, wherever the command runs from (--repo DIR)
         options = dataclasses.replace(options, policy_dirs=[root / "policies"])
     renderer = find_renderer()
+    # The control plane (the ArgoCD hub's objects, the Argo Workflows templates) is a row of its own when
+    # every environment is validated: it is what turns the environments on and off.
+    planes = [name for name in CONTROL_PLANES if options.environments is None and (root / "overlays" / name / "kustomization.yaml").is_file()]
     with ThreadPoolExecutor(max_workers=4) as pool:  # kustomize is single-threaded; environments are independent
         futures = {
-            env.name: pool.submit(render_environment, Path(_display(root / "overlays" / env.name)), renderer=renderer, use_cache=options.render_cache)
-            for env in envs
+            name: pool.submit(render_environment, Path(_display(root / "overlays" / name)), renderer=renderer, use_cache=options.render_cache)
+            for name in [*(env.name for env in envs), *planes]
         }
         rendered = {name: future.result() for name, future in futures.items()}
     sources = SourceMap(root, models)
-    library = CrdLibrary(roots=[*options.schema_paths, *default_crd_roots(root)])
+    library = crd_library(root, options)
     jobs = []
     for env in envs:
         display = _display(root / "overlays" / env.name)
@@ -154,6 +179,15 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
         for obj in objects:
             sources.attach(obj)
         jobs.append((objects, env, options, library, sum(1 for m in models if env.name in m.environments)))
+    if planes:
+        newest = max((e.kubernetes_version for e in config.environments.values()), key=_version_key)
+        plane_options = dataclasses.replace(options, kubernetes_version=options.kubernetes_version or newest, admission=False, base_objects=None)
+    for name in planes:
+        display = _display(root / "overlays" / name)
+        objects = objects_from_rendered(rendered[name], environment=name, path=display)
+        for obj in objects:
+            sources.attach(obj)
+        jobs.append((objects, name, plane_options, library, 0))
     report = Report(fail_on_warn=options.fail_on_warn)
     workers = _parallel_workers(jobs, options)
     if workers > 1:
@@ -166,6 +200,7 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
 
 
 STALE_RULE = "stale-output"
+CONTROL_PLANES = ("argocd", "automation")  # overlays/<name> that are not environments
 
 
 def stale_report(root: Path, options: ValidateOptions) -> Report | None:
@@ -213,6 +248,10 @@ def _one_policy_process() -> None:
 
 def _validate_environment(job: tuple) -> EnvironmentResult:
     objects, env, options, library, models = job
+    if isinstance(env, str):  # a control-plane overlay (argocd, automation): no environment's versions
+        result = validate_objects(objects, env=None, options=options, library=library, name=env)
+        result.models = models
+        return result
     result = validate_objects(objects, env=env, options=options, library=library)
     result.models = models
     return result
@@ -244,7 +283,7 @@ def validate_paths(
         newest_kserve = max((e.kserve_version for e in load_config(root / CONFIG_FILE).environments.values()), key=_version_key)
         options = dataclasses.replace(options, admission_kserve_version=newest_kserve)
     loaded = load_paths(paths, stdin=stdin)
-    library = CrdLibrary(roots=[*options.schema_paths, *default_crd_roots(root)])
+    library = crd_library(root, options)
     for obj in loaded.objects:
         obj.environment = env.name if env else None
     result = validate_objects(loaded.objects, env=env, options=options, library=library, name=env.name if env else "files")
