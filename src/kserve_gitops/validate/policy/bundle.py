@@ -326,9 +326,10 @@ def _disabled_packages(roots: list[Path], bundle: PolicyBundle) -> dict[str, tup
     rule_packages = set(bundle.rule_packages())
     for path in library_config_files(roots):
         name = _display(path)
-        docs = load_documents(name)
+        text = path.read_text(encoding="utf-8")
+        docs = load_documents(name, text=text)
         data = docs[0].data if docs else {}
-        positions = positions_for(name)
+        positions = positions_for(name, text)  # not the path-keyed cache: the same relative path in another repo
         if not isinstance(data, dict):
             raise InputError("expected a mapping, e.g. 'disable: [kserve.canary]'", path=name, line=1)
         unknown = sorted(set(data) - {"disable"})
