@@ -14,6 +14,7 @@ PINS=(
   "conftest|github.com/open-policy-agent/conftest|v0.71.1"
   "actionlint|github.com/rhysd/actionlint/cmd/actionlint|v1.7.12"
   "kubectl-validate|sigs.k8s.io/kubectl-validate|v0.0.4"
+  "helm|helm.sh/helm/v4/cmd/helm|v4.3.2"
 )
 
 for pin in "${PINS[@]}"; do

@@ -21,6 +21,7 @@ PINNED = {
     "opa": ("github.com/open-policy-agent/opa", "v1.22.3"),
     "conftest": ("github.com/open-policy-agent/conftest", "v0.71.1"),
     "actionlint": ("github.com/rhysd/actionlint/cmd/actionlint", "v1.7.12"),  # lints our workflows in tests
+    "helm": ("helm.sh/helm/v4/cmd/helm", "v4.3.2"),  # `helm template` for install.render (offline, local charts)
 }
 INSTALL_HINT = "run 'make tools' (builds the pinned version into .tools/bin with 'go install')"
 
