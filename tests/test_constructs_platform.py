@@ -312,10 +312,10 @@ def test_serverless_install_order(files: dict[str, bytes]) -> None:
         "istio-ingressgateway": 3,
         "knative-operator": 3,
         "knative-serving": 4,
-        "kserve-crd": 5,
-        "kserve": 6,
-    }
+    }  # dev renders KServe (install.render): its objects come with overlays/dev, CRDs at wave -5
     assert apps["knative-serving"]["spec"]["source"]["path"] == "charts/knative-serving/dev"
+    staging = {name: int(a["metadata"]["annotations"][SYNC_WAVE]) for name, a in _apps(files, "staging").items()}
+    assert staging == {"cert-manager": 0, "istio-base": 1, "istio-cni": 2, "istiod": 2, "kserve-crd": 5, "kserve": 6}
 
 
 def test_raw_deployment_install_has_istio_control_plane_and_no_knative(files: dict[str, bytes]) -> None:
@@ -328,25 +328,33 @@ def test_raw_deployment_install_has_istio_control_plane_and_no_knative(files: di
 
 
 def test_kserve_version_picks_the_charts_and_values(files: dict[str, bytes]) -> None:
-    dev, prod = _apps(files, "dev"), _apps(files, "prod")
-    assert (dev["kserve"]["spec"]["source"]["chart"], dev["kserve"]["spec"]["source"]["targetRevision"]) == (
+    staging, prod = _apps(files, "staging"), _apps(files, "prod")
+    assert (staging["kserve"]["spec"]["source"]["chart"], staging["kserve"]["spec"]["source"]["targetRevision"]) == (
         "kserve-resources",
         "v0.20.0",
     )
     assert (prod["kserve"]["spec"]["source"]["chart"], prod["kserve"]["spec"]["source"]["targetRevision"]) == ("kserve", "v0.14.1")
     assert prod["kserve-crd"]["spec"]["source"]["targetRevision"] == "v0.14.1"
-    controller = dev["kserve"]["spec"]["source"]["helm"]["valuesObject"]["kserve"]["controller"]
+    values = staging["kserve"]["spec"]["source"]["helm"]["valuesObject"]["kserve"]
+    assert values["controller"] == {"deploymentMode": "Standard", "gateway": {"domain": "staging.ml.acme.example"}}
+    assert "servingruntime" not in values  # not a key of either release's chart
+    # Knative mode (dev renders; the values are the same ones helm template gets)
+    from kserve_gitops.constructs.install import kserve_values
+    from kserve_gitops.synth.components_platform import install_props
+
+    class Ctx:
+        config = load_config(REPO / "kserve-gitops.yaml")
+
+    controller = kserve_values(install_props(Ctx, Ctx.config.environments["dev"]))["kserve"]["controller"]
     assert controller["deploymentMode"] == "Knative"  # v0.20.0's name for it
     assert controller["gateway"] == {
         "domain": "dev.ml.acme.example",
         "ingressGateway": {"gateway": "knative-serving/knative-ingress-gateway", "className": "istio"},
     }
-    staging = _apps(files, "staging")["kserve"]["spec"]["source"]["helm"]["valuesObject"]["kserve"]["controller"]
-    assert staging["deploymentMode"] == "Standard"
 
 
 def test_crd_charts_are_applied_server_side(files: dict[str, bytes]) -> None:
-    for env in ("dev", "prod"):
+    for env in ("staging", "prod"):
         apps = _apps(files, env)
         assert "ServerSideApply=true" in apps["kserve-crd"]["spec"]["syncPolicy"]["syncOptions"]
         assert "ServerSideApply=true" in apps["cert-manager"]["spec"]["syncPolicy"]["syncOptions"]

@@ -7,6 +7,8 @@ Where each lands:
 - ``charts/identity/<env>`` — namespaces, storage-config, ServiceAccount, RBAC; included in ``overlays/<env>``.
 - ``charts/argocd`` (AppProject, ApplicationSet), ``charts/install/<env>`` (the install Applications) —
   control-plane objects for the ArgoCD cluster, combined in ``overlays/argocd`` and never in an environment.
+- ``charts/install/<env>/kserve`` (``install.render: true``) — KServe's charts rendered by ``helm template``,
+  included in ``overlays/<env>`` (validated and diffed like the rest); the Helm Applications for KServe go.
 - ``charts/knative-serving/<env>`` (Serverless environments) — synced by that environment's
   ``knative-serving`` Application, not included in any overlay.
 """
@@ -31,7 +33,9 @@ from ..constructs.install import (
     InstallProps,
     KnativeServing,
     KServeInstall,
+    RenderedInstall,
     knative_serving_base,
+    render_charts,
 )
 from ..constructs.kustomize import KustomizeOverlay, construct_id
 from ..constructs.runtimes import ServingRuntimes
@@ -142,7 +146,45 @@ def install_props(ctx: SynthContext, env: Environment) -> InstallProps:
         s3_region=env.region,
         image_digests=env.image_digests,
         require_digests=env.require_image_digests,
+        charts_dir=str(ctx.config.kserve_charts_dir or ""),
+        render=env.render_install,
     )
+
+
+def rendered_install_base(env: Environment) -> str:
+    return f"install/{env.name}/kserve"
+
+
+def _kube_version(version: str) -> str:
+    parts = version.lstrip("v").split(".")
+    return "v" + ".".join(parts + ["0"] * (3 - len(parts)))
+
+
+@component("install")
+def install(ctx: SynthContext) -> None:
+    """``install.render: true``: KServe's charts (kserve-crd, kserve-resources, the llmisvc charts on v0.20+)
+    rendered offline with the pinned helm from ``charts.kserve`` into ``charts/install/<env>/kserve``, which the
+    environment's overlay includes: the rendered-manifests pattern, every object in review, validate and diff."""
+    for env in ctx.environments:
+        if not env.render_install:
+            continue
+        charts_dir = ctx.config.kserve_charts_dir
+        if charts_dir is None:
+            line, col, _ = positions_for(str(ctx.config.path)).locate(0, ["environments", env.name, "install", "render"])
+            raise SynthError(
+                "install.render needs KServe's charts: set charts.kserve (a folder laid out <version>/<chart>/) "
+                "or $KSERVE_GITOPS_CHARTS",
+                path=str(ctx.config.path),
+                line=line,
+                column=col,
+                field=f"environments.{env.name}.install.render",
+            )
+        props = install_props(ctx, env)
+        objects = _located(
+            ctx, env, ["kserve", "version"],
+            lambda: render_charts(props, charts_dir, kubernetes_version=_kube_version(env.kubernetes_version)),
+        )
+        ctx.include(env.name, RenderedInstall(ctx.app, rendered_install_base(env), objects=objects))
 
 
 @component("argocd")
