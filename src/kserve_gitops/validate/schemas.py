@@ -316,10 +316,14 @@ class CrdLibrary:
 
     roots: list[Path] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    # KServe's chart folders (``<version>/<chart>/``, as charts.kserve): a release's CRD charts are its CRDs
+    # too (kserve-crd, kserve-llmisvc-crd, kserve-localmodel-crd), for kinds the CRD folders lack
+    chart_dirs: list[Path] = field(default_factory=list)
 
     def kserve_versions(self) -> list[str]:
         """The KServe releases some root holds CRDs for (``kserve/<version>/``)."""
         found = {p.name for root in self.roots if (root / "kserve").is_dir() for p in (root / "kserve").iterdir() if p.is_dir() and p.name.startswith("v")}
+        found |= {p.name for d in self.chart_dirs if d.is_dir() for p in d.iterdir() if p.is_dir() and p.name.startswith("v")}
         return sorted(found, key=lambda v: tuple(int(x) for x in re.findall(r"\d+", v)))
 
     def crd_files(self, kserve_version: str | None) -> list[Path]:
@@ -341,7 +345,24 @@ class CrdLibrary:
                     if not _kserve_file_wanted(rel, kserve_version, root):
                         continue
                 out.append(path)
+        if kserve_version not in (None, "main"):
+            out.extend(chart_crd_files(self.chart_dirs, kserve_version))
         return out
+
+
+CRD_CHARTS = ("kserve-crd", "kserve-llmisvc-crd", "kserve-localmodel-crd")
+
+
+def chart_crd_files(chart_dirs: Iterable[Path], kserve_version: str) -> list[Path]:
+    """The CRDs a KServe release's CRD charts install, as plain files (templates without Helm directives);
+    after the CRD folders, so a kind found there keeps its file."""
+    out = []
+    for chart_dir in chart_dirs:
+        for chart in CRD_CHARTS:
+            for path in sorted((chart_dir / kserve_version / chart / "templates").glob("*.yaml")):
+                if b"{{" not in path.read_bytes():
+                    out.append(path)
+    return out
 
 
 def _kserve_file_wanted(rel: tuple[str, ...], kserve_version: str | None, root: Path) -> bool:
