@@ -116,6 +116,13 @@ def test_old_deployment_mode_names_are_rewritten(tmp_path: Path, cli, old: str, 
     assert cli("migrate", str(model), "--check").exit_code == 0
 
 
+def test_other_kinds_keep_their_api_version(tmp_path: Path, cli) -> None:
+    """serving.kserve.io/v1alpha2 is legacy for an InferenceService, current for an LLMInferenceService."""
+    llm = tmp_path / "llminferenceservice.yaml"
+    llm.write_text("apiVersion: serving.kserve.io/v1alpha2\nkind: LLMInferenceService\nmetadata:\n  name: chat\n")
+    assert cli("migrate", str(llm), "--check").exit_code == 0
+
+
 def test_current_deployment_mode_names_are_left_alone(tmp_path: Path, cli) -> None:
     model = tmp_path / "dev.yaml"
     model.write_text("metadata:\n  annotations:\n    serving.kserve.io/deploymentMode: Standard\n")

@@ -116,10 +116,10 @@ def migrate_document(
     data: CommentedMap, *, path: str, canary_form: str, notes: list[str], indent: tuple[int, int, int] = yamledit.NEW_FILE_INDENT
 ) -> None:
     mapping, sequence = indent[0], indent[1]
+    if data.get("kind") not in (None, "InferenceService"):
+        return  # e.g. an LLMInferenceService, whose current version is serving.kserve.io/v1alpha2
     if data.get("apiVersion") in LEGACY_API_VERSIONS:
         yamledit.set_in(data, ["apiVersion"], ISVC_API_VERSION)
-    if data.get("kind") not in (None, "InferenceService"):
-        return
     _migrate_mode_annotation(data, notes)
     spec = data.get("spec")
     if not isinstance(spec, CommentedMap):
