@@ -223,7 +223,7 @@ def test_validate_builds_the_embedded_engine_once_for_every_environment(example_
     monkeypatch.setattr(check_module, "_embedded_engines", {})
     monkeypatch.setattr(check_module, "make_engine", lambda name, *a, **kw: built.append(name) or real(name, *a, **kw))
     reused = validate_repo(example_repo, ValidateOptions(schemas=False))
-    assert [e.name for e in reused.environments] == ["dev", "staging", "prod"]
+    assert [e.name for e in reused.environments] == ["dev", "staging", "prod", "argocd", "automation"]
     assert built == ["regorus"]
     # the same verdicts as a new engine per environment: set_data leaves nothing of one environment behind
     monkeypatch.setattr(check_module, "_engine_for", lambda bundle, options: real("regorus", bundle, options.policy_namespaces))

@@ -15,6 +15,8 @@ EXPECTED = {
     "staging": {"sklearn-iris", "pytorch-cifar10", "custom-transformer", "fraud-detector", "churn-predictor", "mnist-art"},
     "prod": {"sklearn-iris", "pytorch-cifar10", "fraud-detector"},
 }
+# LLMInferenceServices (models/<name>/llminferenceservice.yaml): the KServe v0.20.0 environments only
+LLM_MODELS = {"dev": {"qwen-chat"}, "staging": {"qwen-chat"}, "prod": set()}
 
 
 def rendered_isvcs(env: str) -> dict[str, dict]:
@@ -33,6 +35,10 @@ def test_every_environment_renders_its_models() -> None:
         for isvc in isvcs.values():
             assert isvc["metadata"]["namespace"] == f"models-{env}"
             assert isvc["metadata"]["labels"]["kserve-gitops.io/environment"] == env
+        docs = [d for d in yaml.safe_load_all(render(REPO / "overlays" / env)) if d]
+        llms = {d["metadata"]["name"]: d for d in docs if d["kind"] == "LLMInferenceService"}
+        assert set(llms) == LLM_MODELS[env]
+        assert all(d["metadata"]["namespace"] == f"models-{env}" for d in llms.values())
 
 
 def test_canary_follows_each_environments_kserve_version_and_mode() -> None:
@@ -57,10 +63,10 @@ def test_transformer_example_keeps_predictor_host() -> None:
 
 def test_example_repo_validates_clean_against_each_environments_crds() -> None:
     report = validate_repo(REPO)
-    assert [e.name for e in report.environments] == ["dev", "staging", "prod"]
+    assert [e.name for e in report.environments] == ["dev", "staging", "prod", "argocd", "automation"]
     assert [f for f in report.findings if f.severity != "waived"] == []
     assert report.exit_code() == 0
-    assert {e.name: e.models for e in report.environments} == {k: len(v) for k, v in EXPECTED.items()}
+    assert {e.name: e.models for e in report.environments} == {k: len(v) + len(LLM_MODELS[k]) for k, v in EXPECTED.items()}
 
 
 def test_list_form_canary_is_invalid_against_kserve_v0_14_1(example_repo: Path) -> None:
