@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_CRDS = REPO.parent / "shared" / "crds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
-EXAMPLE_INPUTS = ("kserve-gitops.yaml", "models", "charts", "overlays", "policies", "schemas")
+EXAMPLE_INPUTS = ("kserve-gitops.yaml", "models", "charts", "overlays", "policies")
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("KSERVE_GITOPS_CRDS", str(SHARED_CRDS))

@@ -32,12 +32,6 @@ spec:
 """
 
 
-@pytest.fixture(autouse=True)
-def _kserve_charts(monkeypatch):
-    """KServe's charts where the example repo's charts.kserve points, also from a copy in a temp folder."""
-    monkeypatch.setenv("KSERVE_GITOPS_CHARTS", str(REPO.parent / "shared" / "charts" / "kserve"))
-
-
 def qwen():
     config, models = repo_inputs()
     return config, {m.name: m for m in models}["qwen-chat"]
@@ -308,3 +302,15 @@ def test_diff_shows_an_llm_change(example_repo, cli):
     assert result.exit_code == 0, result.output
     assert "LLMInferenceService qwen-chat changed (spec.model.uri)" in result.output
     assert "+    uri: s3://acme-models-staging/llm/qwen2.5-1.5b-instruct" in result.output
+
+
+def test_the_gpu_budget_counts_llm_replicas(example_repo, cli):
+    # staging: budget 2 GPUs; qwen-chat at 3 replicas x 1 GPU needs 3
+    staging = example_repo / "models/qwen-chat/staging.yaml"
+    staging.write_text(staging.read_text().replace("replicas: 2", "replicas: 3"))
+    assert cli("synth").exit_code == 0
+    result = cli("validate", "-e", "staging", "-o", "json")
+    findings = [f for f in json.loads(result.output)["findings"] if f["rule"] == "gpu-budget"]
+    assert result.exit_code == 1
+    assert [f["object"]["kind"] for f in findings] == ["LLMInferenceService"]
+    assert "uses up to 3 GPUs" in findings[0]["message"] and "above the budget of 2" in findings[0]["message"]
