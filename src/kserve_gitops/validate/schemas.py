@@ -359,7 +359,10 @@ def chart_crd_files(chart_dirs: Iterable[Path], kserve_version: str) -> list[Pat
     out = []
     for chart_dir in chart_dirs:
         for chart in CRD_CHARTS:
-            for path in sorted((chart_dir / kserve_version / chart / "templates").glob("*.yaml")):
+            folder = chart_dir / kserve_version / chart
+            # files/ holds the CRDs a template includes whole (e.g. ClusterStorageContainer, rendered only
+            # when no other release owns it)
+            for path in [*sorted((folder / "templates").glob("*.yaml")), *sorted((folder / "files").glob("*.yaml"))]:
                 if b"{{" not in path.read_bytes():
                     out.append(path)
     return out
