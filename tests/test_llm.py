@@ -314,3 +314,20 @@ def test_the_gpu_budget_counts_llm_replicas(example_repo, cli):
     assert result.exit_code == 1
     assert [f["object"]["kind"] for f in findings] == ["LLMInferenceService"]
     assert "uses up to 3 GPUs" in findings[0]["message"] and "above the budget of 2" in findings[0]["message"]
+
+
+def test_kserves_llm_webhook_refuses_an_inconsistent_router_at_the_model_file(example_repo, cli):
+    # KServe v0.20.0's LLMInferenceService validator (KSA011), after its defaulter filled the route's defaults
+    staging = example_repo / "models/qwen-chat/staging.yaml"
+    staging.write_text(
+        staging.read_text()
+        + "  router:\n    route:\n      http:\n        refs:\n          - name: my-route\n        spec:\n          rules:\n"
+        + "            - backendRefs:\n                - name: x\n                  port: 8000\n"
+    )
+    assert cli("synth").exit_code == 0
+    result = cli("validate", "-e", "staging", "-o", "json")
+    assert result.exit_code == 1
+    webhook = [f for f in json.loads(result.output)["findings"] if f["rule"] == "KSA011"]
+    assert any("cannot use both custom HTTPRoute refs" in f["message"] for f in webhook)
+    assert any("cannot be used with a managed gateway" in f["message"] for f in webhook)
+    assert all(f["path"].endswith("models/qwen-chat/staging.yaml") for f in webhook)
