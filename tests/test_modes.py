@@ -3,6 +3,7 @@ version and mode."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -68,8 +69,13 @@ def _annotations(repo: Path, env: str) -> set[str]:
 
 
 def _kserve_values(repo: Path, env: str) -> str:
-    app = yaml.safe_load((repo / f"charts/install/{env}/application-argocd-acme-ml-{env}-kserve.yaml").read_text())
-    return app["spec"]["source"]["helm"]["valuesObject"]["kserve"]["controller"]["deploymentMode"]
+    """The controller's deployment mode: the Helm value of the kserve Application, or (install.render) the
+    rendered inferenceservice-config ConfigMap's deploy.defaultDeploymentMode."""
+    app = repo / f"charts/install/{env}/application-argocd-acme-ml-{env}-kserve.yaml"
+    if app.is_file():
+        return yaml.safe_load(app.read_text())["spec"]["source"]["helm"]["valuesObject"]["kserve"]["controller"]["deploymentMode"]
+    config = yaml.safe_load((repo / f"charts/install/{env}/kserve/configmap-kserve-inferenceservice-config.yaml").read_text())
+    return json.loads(config["data"]["deploy"])["defaultDeploymentMode"]
 
 
 def test_old_and_new_names_in_the_config_synthesize_the_same(example_repo: Path, cli) -> None:
