@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+REPO = Path(__file__).resolve().parent.parent  # the example platform repo
+
 KINDS = ("sklearn", "xgboost", "pytorch-canary", "transformer", "gpu")
 VERSIONS = ("v0.20.0", "v0.20.0", "v0.14.1")
 
@@ -83,6 +85,8 @@ def generate(root: Path, models: int, environments: int = 3, *, seed: int = 1) -
         "kind": "Platform",
         "project": "bench",
         "repository": {"url": "https://git.example/bench.git"},
+        # the example repo's pinned runtime images, for the KServe releases the environments run
+        "kserveReleases": yaml.safe_load((REPO / "kserve-gitops.yaml").read_text())["kserveReleases"],
         "environments": {name: environment(name, i, models) for i, name in enumerate(names)},
     }
     root.mkdir(parents=True, exist_ok=True)

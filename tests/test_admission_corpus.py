@@ -34,7 +34,7 @@ import yaml
 from kserve_gitops.inputs import modes
 from kserve_gitops.validate.admission import RULE_DESCRIPTIONS, admit
 
-from conftest import SHARED_CRDS
+from conftest import REPO, SHARED_CRDS
 
 CORPUS = Path(__file__).resolve().parent / "admission-corpus"
 VERSIONS = ("v0.14.1", "v0.20.0")
@@ -258,7 +258,9 @@ spec:
 
 def platform_repo(root: Path, files: dict[str, str]) -> Path:
     root.mkdir(parents=True, exist_ok=True)
-    for rel, text in {"kserve-gitops.yaml": PLATFORM, **files}.items():
+    # the example repo's pinned runtime images for both releases
+    releases = yaml.safe_dump({"kserveReleases": yaml.safe_load((REPO / "kserve-gitops.yaml").read_text())["kserveReleases"]})
+    for rel, text in {"kserve-gitops.yaml": PLATFORM + releases, **files}.items():
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")

@@ -18,7 +18,7 @@ import yaml
 
 from conftest import GOLDEN, REPO, SHARED_CRDS, assert_golden
 from kserve_gitops.constructs.argocd import INFERENCESERVICE_IGNORE_DIFFERENCES
-from kserve_gitops.constructs.runtimes import RUNTIMES, SUPPORTED_KSERVE_VERSIONS, runtime_images
+from kserve_gitops.constructs.runtimes import RUNTIMES, runtime_images
 from kserve_gitops.errors import ConfigError, SynthError
 from kserve_gitops.inputs.config import PlatformConfig, load_config
 from kserve_gitops.render.kustomize import render
@@ -27,6 +27,7 @@ from kserve_gitops.synth.output import write_tree
 from kserve_gitops.validate.schemas import CrdLibrary, SchemaSet
 
 COMPONENTS = ["runtimes", "identity", "argocd"]
+KSERVE_VERSIONS = ("v0.14.1", "v0.20.0")  # the releases the example repo runs and pins
 # Where each construct's output lands (prefixes of repo paths).
 CONSTRUCT_OUTPUT = {
     "runtimes": ("charts/runtimes/",),
@@ -134,7 +135,7 @@ def test_every_environment_object_is_schema_valid(env_name: str, config: Platfor
         assert schema_errors(schemas, obj) == [], f"{obj['kind']}/{obj['metadata']['name']}"
 
 
-@pytest.mark.parametrize("kserve_version", SUPPORTED_KSERVE_VERSIONS)
+@pytest.mark.parametrize("kserve_version", KSERVE_VERSIONS)
 def test_runtimes_are_valid_against_their_own_kserve_version(kserve_version: str, files: dict[str, bytes]) -> None:
     schemas = SchemaSet(
         kubernetes_version="1.32", crd_files=CrdLibrary(roots=[SHARED_CRDS]).crd_files(kserve_version), strict=True
@@ -184,13 +185,44 @@ def test_runtimes_cover_the_frameworks_the_platform_promises(files: dict[str, by
         assert runtime["spec"]["containers"][0]["resources"]["limits"] == {"cpu": "1", "memory": "2Gi"}
 
 
-def test_runtime_images_are_pinned_per_kserve_version(files: dict[str, bytes]) -> None:
+def test_runtime_images_are_pinned_per_kserve_version(files: dict[str, bytes], config: PlatformConfig) -> None:
     dev = by_name(objects_under(files, "charts/runtimes/v0.20.0/"))
     assert dev["kserve-sklearnserver"]["spec"]["containers"][0]["image"] == "docker.io/kserve/sklearnserver:v0.20.0"
     assert dev["kserve-mlserver"]["spec"]["containers"][0]["image"] == "docker.io/seldonio/mlserver:1.7.1"
-    for version in SUPPORTED_KSERVE_VERSIONS:
-        for image in runtime_images(version):
+    for version in KSERVE_VERSIONS:
+        for image in runtime_images(config.release_images[version], version):
             assert ":latest" not in image and "@" not in image
+
+
+def test_a_new_kserve_release_is_an_entry_in_the_config_not_a_change_to_the_tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # (with charts.kserve set, the release's charts must be there too: the Helm values are checked against them)
+    monkeypatch.delenv("KSERVE_GITOPS_CHARTS", raising=False)
+
+    def new_release(d):
+        d.pop("charts")
+        images = {name: ref.replace(":v0.20.0", ":v0.21.0") for name, ref in d["kserveReleases"]["v0.20.0"]["images"].items()}
+        images["kserve-mlserver"] = "docker.io/seldonio/mlserver:1.8.0"
+        d["kserveReleases"]["v0.21.0"] = {"images": images}
+        d["environments"]["staging"]["kserve"]["version"] = "v0.21.0"
+
+    files = synthesize(load_config(write_config(tmp_path, new_release)), [], components=["runtimes", "argocd"])
+    runtimes = by_name(objects_under(files, "charts/runtimes/v0.21.0/"))
+    assert len(runtimes) == len(RUNTIMES)
+    assert runtimes["kserve-sklearnserver"]["spec"]["containers"][0]["image"] == "docker.io/kserve/sklearnserver:v0.21.0"
+    assert runtimes["kserve-mlserver"]["spec"]["containers"][0]["image"] == "docker.io/seldonio/mlserver:1.8.0"
+    assert runtimes["kserve-sklearnserver"]["metadata"]["labels"]["kserve-gitops.io/kserve-version"] == "v0.21.0"
+    install = yaml.safe_load(files["charts/install/staging/application-argocd-acme-ml-staging-kserve.yaml"])
+    assert install["spec"]["source"]["chart"] == "kserve-resources" and install["spec"]["source"]["targetRevision"] == "v0.21.0"
+    storage = install["spec"]["source"]["helm"]["valuesObject"]["kserve"]["storage"]
+    assert (storage["image"], storage["tag"]) == ("docker.io/kserve/storage-initializer", "v0.21.0")
+
+
+def test_a_release_without_a_runtime_image_fails_synth_at_its_entry(tmp_path: Path) -> None:
+    path = write_config(tmp_path, lambda d: d["kserveReleases"]["v0.20.0"]["images"].pop("kserve-tritonserver"))
+    with pytest.raises(SynthError, match="kserveReleases.v0.20.0.images has no image for kserve-tritonserver") as err:
+        synthesize(load_config(path), [], components=["runtimes"])
+    assert err.value.path == str(path) and err.value.field == "kserveReleases.v0.20.0.images.kserve-tritonserver"
+    assert path.read_text().splitlines()[err.value.line - 1].strip() == "images:"
 
 
 def test_prod_runtimes_carry_the_configured_digests(files: dict[str, bytes], config: PlatformConfig) -> None:
@@ -239,9 +271,10 @@ def test_malformed_digest_is_a_config_error(tmp_path: Path) -> None:
 
 def test_unpinned_kserve_version_is_refused(tmp_path: Path) -> None:
     path = write_config(tmp_path, lambda d: d["environments"]["dev"]["kserve"].update(version="v0.15.0"))
-    with pytest.raises(SynthError, match="no serving-runtime images are pinned for KServe v0.15.0") as err:
+    with pytest.raises(SynthError, match="no images are pinned for KServe v0.15.0 under kserveReleases") as err:
         synthesize(load_config(path), [], components=["runtimes"])
     assert err.value.line is not None and "v0.14.1, v0.20.0" in str(err.value)
+    assert err.value.field == "environments.dev.kserve.version"
 
 
 # --- identity ----------------------------------------------------------------------------------------

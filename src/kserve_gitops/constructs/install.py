@@ -31,7 +31,7 @@ from ..inputs import modes
 from .argocd import HelmChart, Application, ApplicationProps
 from .identity import SYNC_WAVE
 from .kustomize import KustomizeBase, api_object
-from .runtimes import pin, supported_version
+from .runtimes import pin
 
 # --- pinned upstream charts --------------------------------------------------------------------------
 # cert-manager: Jetstack's chart repository. v1.17.x supports Kubernetes 1.29-1.33; crds.enabled installs CRDs.
@@ -50,8 +50,7 @@ KNATIVE_SERVING_VERSION = "1.17"
 # KServe: OCI charts in ghcr.io/kserve/charts, versioned like KServe itself. The controller chart is
 # "kserve" up to v0.15 and "kserve-resources" from v0.16 on.
 KSERVE_CHART_REPO = "ghcr.io/kserve/charts"
-KSERVE_CONTROLLER_CHART: dict[str, str] = {"v0.14.1": "kserve", "v0.20.0": "kserve-resources"}
-STORAGE_INITIALIZER = "docker.io/kserve/storage-initializer"
+RESOURCES_CHART_SINCE = (0, 16, 0)
 
 ISTIO_INGRESS_NAMESPACE = "istio-system"
 KSERVE_NAMESPACE = "kserve"
@@ -59,13 +58,22 @@ KSERVE_NAMESPACE = "kserve"
 
 def kserve_charts(kserve_version: str) -> tuple[HelmChart, HelmChart]:
     """(kserve-crd, controller) charts of a KServe version."""
-    supported_version(kserve_version)
-    if kserve_version not in KSERVE_CONTROLLER_CHART:
-        raise SynthError(f"no KServe Helm chart is pinned for {kserve_version}", field="kserve.version")
+    controller = "kserve-resources" if modes.at_least(kserve_version, RESOURCES_CHART_SINCE) else "kserve"
     return (
         HelmChart(KSERVE_CHART_REPO, "kserve-crd", kserve_version),
-        HelmChart(KSERVE_CHART_REPO, KSERVE_CONTROLLER_CHART[kserve_version], kserve_version),
+        HelmChart(KSERVE_CHART_REPO, controller, kserve_version),
     )
+
+
+def split_image(ref: str) -> tuple[str, str]:
+    """(repository, tag) of ``repository:tag[@digest]``: Helm charts join them with ':' again, so a digest
+    rides along in the tag ("v0.14.1@sha256:...")."""
+    name, at, digest = ref.partition("@")
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    if colon <= slash:
+        raise SynthError(f"image {ref!r} has no tag", hint="write it as repository:tag")
+    return name[:colon], name[colon + 1 :] + at + digest
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,8 @@ class InstallProps:
     kserve_version: str
     serverless: bool
     automated: bool
+    # kserveReleases.<kserve_version>.images.storage-initializer (repository:tag)
+    storage_initializer: str
     repo_url: str
     revision: str
     ingress_domain: str = ""
@@ -110,13 +120,9 @@ def knative_serving_base(env: str) -> str:
 
 
 def kserve_values(props: InstallProps) -> dict[str, Any]:
-    # The chart joins image and tag with ':', so a digest rides along in the tag: "v0.14.1@sha256:...".
-    storage_tag = pin(
-        f"{STORAGE_INITIALIZER}:{props.kserve_version}",
-        props.image_digests,
-        required=props.require_digests,
-        environment=props.environment,
-    ).removeprefix(f"{STORAGE_INITIALIZER}:")
+    storage_image, storage_tag = split_image(
+        pin(props.storage_initializer, props.image_digests, required=props.require_digests, environment=props.environment)
+    )
     gateway: dict[str, Any] = {}
     if props.ingress_domain:
         gateway["domain"] = props.ingress_domain
@@ -125,7 +131,7 @@ def kserve_values(props: InstallProps) -> dict[str, Any]:
     controller: dict[str, Any] = {"deploymentMode": props.deployment_mode}
     if gateway:
         controller["gateway"] = gateway
-    storage: dict[str, Any] = {"image": STORAGE_INITIALIZER, "tag": storage_tag}
+    storage: dict[str, Any] = {"image": storage_image, "tag": storage_tag}
     if props.s3_endpoint or props.s3_region:
         storage["s3"] = {"endpoint": props.s3_endpoint, "region": props.s3_region, "useHttps": "1", "verifySSL": "1"}
     # Only keys the chart has (check_values refuses others). Neither release's chart has a switch for its own

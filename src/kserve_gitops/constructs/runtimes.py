@@ -1,14 +1,15 @@
-"""ClusterServingRuntimes, pinned per KServe version.
+"""ClusterServingRuntimes, one set per KServe version.
 
-The table below is our own data, written by reading KServe's release artifacts (for v0.20.0
-``install/v0.20.0/kserve-cluster-resources.yaml``; for v0.14.1 the same runtimes with that release's images and
-the third-party tags of its ``config/runtimes/kustomization.yaml``). It is not upstream YAML: only the facts a
-runtime needs (formats, protocols, ports, resources, images) are kept, and every runtime is rendered by one
-function so they all look alike.
+The runtimes below are our own data, written by reading KServe's release artifacts (for v0.20.0
+``install/v0.20.0/kserve-cluster-resources.yaml``, for v0.14.1 that release's ``config/runtimes``). It is not
+upstream YAML: only the facts a runtime needs (formats, protocols, ports, resources) are kept, and every runtime
+is rendered by one function so they all look alike.
 
-Images are pinned by tag per KServe version. An environment with ``images.requireDigests: true`` must give a
-digest for every image it uses in ``images.digests`` of ``kserve-gitops.yaml`` (the platform team reads them
-from its registry mirror); a missing one fails synth, because a tag is not an immutable pin.
+Images are not here: ``kserveReleases.<version>.images`` of ``kserve-gitops.yaml`` pins each runtime's image
+per KServe release, so moving to a new release is a change to the platform repo, not to kserve-gitops. An
+environment with ``images.requireDigests: true`` must also give a digest for every image it uses in
+``images.digests`` (the platform team reads them from its registry mirror); a missing one fails synth,
+because a tag is not an immutable pin.
 """
 
 from __future__ import annotations
@@ -27,26 +28,6 @@ SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 # Runtimes must exist before the models that select them (models are in wave 0).
 RUNTIME_SYNC_WAVE = "-1"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "kserve-gitops"}
-
-# KServe's own images are tagged with the KServe version; these repositories follow it.
-KSERVE_IMAGE = "docker.io/kserve/{name}"
-
-# Third-party server images, pinned per KServe version (the tags that KServe release installs).
-THIRD_PARTY_TAGS: dict[str, dict[str, str]] = {
-    "v0.14.1": {
-        "docker.io/tensorflow/serving": "2.6.2",
-        "docker.io/pytorch/torchserve-kfs": "0.9.0",
-        "nvcr.io/nvidia/tritonserver": "23.05-py3",
-        "docker.io/seldonio/mlserver": "1.5.0",
-    },
-    "v0.20.0": {
-        "docker.io/tensorflow/serving": "2.6.2",
-        "docker.io/pytorch/torchserve-kfs": "0.9.0",
-        "nvcr.io/nvidia/tritonserver": "23.05-py3",
-        "docker.io/seldonio/mlserver": "1.7.1",
-    },
-}
-SUPPORTED_KSERVE_VERSIONS = tuple(THIRD_PARTY_TAGS)
 
 _RESTRICTED = {
     "allowPrivilegeEscalation": False,
@@ -76,11 +57,10 @@ class ModelFormat:
 
 @dataclass(frozen=True)
 class Runtime:
-    """One serving runtime. ``image`` is a repository; its tag comes from the KServe version."""
+    """One serving runtime; its image comes from ``kserveReleases`` (see ``release_image``)."""
 
     name: str
     server_type: str
-    image: str
     formats: tuple[ModelFormat, ...]
     protocols: tuple[str, ...]
     args: tuple[str, ...] = ()
@@ -92,19 +72,12 @@ class Runtime:
     shared_memory: bool = False
     resources: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: _DEFAULT_RESOURCES)
 
-    def image_ref(self, kserve_version: str) -> str:
-        """``repository:tag`` for this KServe version."""
-        if self.image.startswith("docker.io/kserve/"):
-            return f"{self.image}:{kserve_version}"
-        return f"{self.image}:{THIRD_PARTY_TAGS[kserve_version][self.image]}"
-
 
 # The runtimes the platform installs (KServe's names, so InferenceServices that name a runtime keep working).
 RUNTIMES: tuple[Runtime, ...] = (
     Runtime(
         name="kserve-sklearnserver",
         server_type="sklearnserver",
-        image=KSERVE_IMAGE.format(name="sklearnserver"),
         formats=(ModelFormat("sklearn", "1"),),
         protocols=("v1", "v2"),
         args=_STANDARD_ARGS,
@@ -112,7 +85,6 @@ RUNTIMES: tuple[Runtime, ...] = (
     Runtime(
         name="kserve-xgbserver",
         server_type="xgbserver",
-        image=KSERVE_IMAGE.format(name="xgbserver"),
         formats=(ModelFormat("xgboost", "2"),),
         protocols=("v1", "v2"),
         args=(*_STANDARD_ARGS, "--nthread=1"),
@@ -120,7 +92,6 @@ RUNTIMES: tuple[Runtime, ...] = (
     Runtime(
         name="kserve-lgbserver",
         server_type="lgbserver",
-        image=KSERVE_IMAGE.format(name="lgbserver"),
         formats=(ModelFormat("lightgbm", "4"),),
         protocols=("v1", "v2"),
         args=(*_STANDARD_ARGS, "--nthread=1"),
@@ -128,7 +99,6 @@ RUNTIMES: tuple[Runtime, ...] = (
     Runtime(
         name="kserve-torchserve",
         server_type="torchserve",
-        image="docker.io/pytorch/torchserve-kfs",
         formats=(ModelFormat("pytorch", "1", priority=2),),
         protocols=("v1", "v2", "grpc-v2"),
         args=(
@@ -144,7 +114,6 @@ RUNTIMES: tuple[Runtime, ...] = (
     Runtime(
         name="kserve-tensorflow-serving",
         server_type="tensorflow-serving",
-        image="docker.io/tensorflow/serving",
         formats=(ModelFormat("tensorflow", "1", priority=2), ModelFormat("tensorflow", "2", priority=2)),
         protocols=("v1", "grpc-v1"),
         command=("/usr/bin/tensorflow_model_server",),
@@ -160,7 +129,6 @@ RUNTIMES: tuple[Runtime, ...] = (
     Runtime(
         name="kserve-tritonserver",
         server_type="tritonserver",
-        image="nvcr.io/nvidia/tritonserver",
         formats=(
             ModelFormat("tensorrt", "8"),
             ModelFormat("tensorflow", "1"),
@@ -184,7 +152,6 @@ RUNTIMES: tuple[Runtime, ...] = (
     Runtime(
         name="kserve-mlserver",
         server_type="mlserver",
-        image="docker.io/seldonio/mlserver",
         formats=(
             ModelFormat("sklearn", "0", priority=2),
             ModelFormat("sklearn", "1", priority=2),
@@ -205,7 +172,6 @@ RUNTIMES: tuple[Runtime, ...] = (
     Runtime(
         name="kserve-huggingfaceserver",
         server_type="huggingfaceserver",
-        image=KSERVE_IMAGE.format(name="huggingfaceserver"),
         formats=(ModelFormat("huggingface", "1"),),
         protocols=("v2", "v1"),
         args=("--model_name={{.Name}}",),
@@ -214,24 +180,31 @@ RUNTIMES: tuple[Runtime, ...] = (
 )
 
 
-def supported_version(kserve_version: str) -> str:
-    if kserve_version not in THIRD_PARTY_TAGS:
+STORAGE_INITIALIZER = "storage-initializer"  # the image name under kserveReleases.<version>.images
+
+
+def release_image(images: Mapping[str, str], name: str, kserve_version: str) -> str:
+    """The image ``kserveReleases.<kserve_version>.images.<name>`` pins."""
+    image = images.get(name)
+    if not image:
         raise SynthError(
-            f"no serving-runtime images are pinned for KServe {kserve_version}",
-            field="kserve.version",
-            hint=f"pinned versions: {', '.join(SUPPORTED_KSERVE_VERSIONS)} (add one to constructs/runtimes.py)",
+            f"kserveReleases.{kserve_version}.images has no image for {name}",
+            field=f"kserveReleases.{kserve_version}.images.{name}",
+            hint=f"add '{name}: <repository>:<tag>' with the image KServe {kserve_version} installs for it",
         )
-    return kserve_version
+    return image
 
 
-def runtime_images(kserve_version: str) -> list[str]:
-    """Every ``repository:tag`` the runtimes of this KServe version use."""
-    supported_version(kserve_version)
-    return sorted({r.image_ref(kserve_version) for r in RUNTIMES})
+def runtime_images(images: Mapping[str, str], kserve_version: str, runtimes: tuple[Runtime, ...] = RUNTIMES) -> list[str]:
+    """Every image reference the runtimes of this KServe release use."""
+    return sorted({release_image(images, r.name, kserve_version) for r in runtimes})
 
 
 def pin(image_ref: str, digests: Mapping[str, str] | None, *, required: bool, environment: str = "") -> str:
-    """``image_ref`` with its digest appended when one is known; a required but missing digest fails synth."""
+    """``image_ref`` with its digest appended when one is known; a required but missing digest fails synth.
+    A reference written with its digest (``repository:tag@sha256:...``) is pinned already."""
+    if "@sha256:" in image_ref:
+        return image_ref
     digest = (digests or {}).get(image_ref)
     if digest:
         return f"{image_ref}@{digest}"
@@ -285,8 +258,8 @@ def runtime_manifest(runtime: Runtime, kserve_version: str, *, image: str) -> di
 class ServingRuntimes(Construct):
     """All of the platform's ClusterServingRuntimes for one KServe version.
 
-    Props: ``kserve_version`` picks the image tags; ``digests`` maps ``repository:tag`` to ``sha256:...``;
-    ``require_digests`` makes a missing digest an error (default: tags are enough).
+    Props: ``images`` is ``kserveReleases.<kserve_version>.images``; ``digests`` maps ``repository:tag`` to
+    ``sha256:...``; ``require_digests`` makes a missing digest an error (default: tags are enough).
     """
 
     def __init__(
@@ -295,16 +268,16 @@ class ServingRuntimes(Construct):
         id: str,
         *,
         kserve_version: str,
+        images: Mapping[str, str],
         digests: Mapping[str, str] | None = None,
         require_digests: bool = False,
         environment: str = "",
         runtimes: tuple[Runtime, ...] = RUNTIMES,
     ) -> None:
         super().__init__(scope, id)
-        supported_version(kserve_version)
         self.manifests: list[dict[str, Any]] = []
         for runtime in runtimes:
-            image = pin(runtime.image_ref(kserve_version), digests, required=require_digests, environment=environment)
+            image = pin(release_image(images, runtime.name, kserve_version), digests, required=require_digests, environment=environment)
             manifest = runtime_manifest(runtime, kserve_version, image=image)
             api_object(self, manifest, id=runtime.name)
             self.manifests.append(manifest)

@@ -118,6 +118,8 @@ class PlatformConfig:
     argo_workflows: ArgoWorkflowsSettings = field(default_factory=ArgoWorkflowsSettings)
     # charts.kserve as written (relative to the file); see kserve_charts_dir
     kserve_charts: str = ""
+    # kserveReleases: per KServe release, the image of each serving runtime and of the storage initializer
+    release_images: dict[str, dict[str, str]] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -203,6 +205,7 @@ def load_config(path: str | Path) -> PlatformConfig:
             mlflow_tracking_uri=argo.get("mlflowTrackingUri", ""),
         ),
         kserve_charts=(data.get("charts") or {}).get("kserve", ""),
+        release_images={version: dict(release["images"]) for version, release in (data.get("kserveReleases") or {}).items()},
         raw=data,
     )
 

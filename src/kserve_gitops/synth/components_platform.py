@@ -38,7 +38,7 @@ from ..constructs.install import (
     render_charts,
 )
 from ..constructs.kustomize import KustomizeOverlay, construct_id
-from ..constructs.runtimes import ServingRuntimes
+from ..constructs.runtimes import STORAGE_INITIALIZER, ServingRuntimes, release_image
 from ..errors import SynthError
 from ..inputs.config import Environment
 from ..inputs.yamlsrc import positions_for
@@ -70,6 +70,38 @@ def _located(ctx: SynthContext, env: Environment, parts: list, build: Callable[[
         ) from None
 
 
+def release_images(ctx: SynthContext, env: Environment) -> dict[str, str]:
+    """``kserveReleases.<version>.images`` for the environment's KServe release; none pinned fails synth at the
+    environment's kserve.version."""
+    images = ctx.config.release_images.get(env.kserve_version)
+    if images is None:
+        path = str(ctx.config.path)
+        line, col, _ = positions_for(path).locate(0, ["environments", env.name, "kserve", "version"])
+        pinned = ", ".join(sorted(ctx.config.release_images)) or "none"
+        raise SynthError(
+            f"no images are pinned for KServe {env.kserve_version} under kserveReleases (pinned: {pinned})",
+            path=path,
+            line=line,
+            column=col,
+            field=f"environments.{env.name}.kserve.version",
+            hint=f"add kserveReleases.{env.kserve_version}.images: the image of each serving runtime and of "
+            "storage-initializer that this release installs (its config/runtimes/kustomization.yaml)",
+        )
+    return images
+
+
+def _release_located(ctx: SynthContext, env: Environment, build: Callable[[], T]) -> T:
+    """Run ``build``; an image missing from kserveReleases is reported at that release's images."""
+    try:
+        return build()
+    except SynthError as err:
+        if err.path or not (err.field or "").startswith("kserveReleases."):
+            raise
+        path = str(ctx.config.path)
+        line, col, _ = positions_for(path).locate(0, ["kserveReleases", env.kserve_version, "images"])
+        raise SynthError(err.message, path=path, line=line, column=col, field=err.field, hint=err.hint) from None
+
+
 def runtimes_base_path(env: Environment) -> str:
     if env.require_image_digests:
         return f"runtimes/{env.kserve_version}-{env.name}"
@@ -89,14 +121,15 @@ def runtimes(ctx: SynthContext) -> None:
                 ctx,
                 env,
                 ["images"] if env.require_image_digests else ["kserve", "version"],
-                lambda: ServingRuntimes(
+                lambda: _release_located(ctx, env, lambda: ServingRuntimes(
                     base,
                     "runtimes",
                     kserve_version=env.kserve_version,
+                    images=release_images(ctx, env),
                     digests=env.image_digests,
                     require_digests=env.require_image_digests,
                     environment=env.name,
-                ),
+                )),
             )
         ctx.include(env.name, ctx.base(path))
 
@@ -136,6 +169,7 @@ def install_props(ctx: SynthContext, env: Environment) -> InstallProps:
         server=env.cluster_server,
         kserve_version=env.kserve_version,
         serverless=env.serverless,
+        storage_initializer=_release_located(ctx, env, lambda: release_image(release_images(ctx, env), STORAGE_INITIALIZER, env.kserve_version)),
         mesh=env.mesh,
         automated=env.automated_sync,
         repo_url=ctx.config.repo_url,
