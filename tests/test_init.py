@@ -113,3 +113,34 @@ def test_no_synth_and_explicit_project(tmp_path: Path, cli) -> None:
     assert result.exit_code == 0, result.output
     assert not (root / "charts").exists()
     assert "project: vision" in (root / "kserve-gitops.yaml").read_text()
+
+
+@pytest.mark.parametrize("no_synth", [False, True])
+def test_a_project_name_that_fails_writes_nothing(tmp_path: Path, cli, no_synth: bool) -> None:
+    # "My Project" is no DNS label: the config does not load, and not one of the scaffold's files stays behind
+    root = tmp_path / "new"
+    result = cli("init", str(root), "--project", "My Project", *(["--no-synth"] if no_synth else []))
+    assert result.exit_code == 2, result.output
+    assert "project" in result.output and f"{root}/kserve-gitops.yaml" in result.output
+    assert not root.exists()
+    assert list(tmp_path.iterdir()) == []  # no staging folder left either
+
+
+def test_a_failing_synth_into_an_existing_folder_leaves_it_as_it_was(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kserve_gitops.errors import SynthError
+    from kserve_gitops.operate import scaffold
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "notes.txt").write_text("mine\n")
+
+    def broken_synth(path: Path):
+        (path / "charts").mkdir()
+        (path / "charts" / "half.yaml").write_text("kind: Half\n")
+        raise SynthError("synth failed half-way", path=path / "kserve-gitops.yaml")
+
+    monkeypatch.setattr(scaffold, "synth_repo", broken_synth)
+    result = cli("init", str(root))
+    assert result.exit_code == 2 and "synth failed half-way" in result.output
+    assert sorted(p.name for p in root.iterdir()) == ["notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["repo"]

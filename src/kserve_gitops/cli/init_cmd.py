@@ -8,10 +8,9 @@ import click
 
 from ..operate.scaffold import init_repo
 from .common import State, console
-from .main import cli
 
 
-@cli.command()
+@click.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--project", default=None, help="Project name (default: the folder's name).")
 @click.option("--no-synth", is_flag=True, help="Write the inputs only; do not generate charts/ and overlays/.")

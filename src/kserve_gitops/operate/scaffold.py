@@ -7,12 +7,16 @@ already passes ``synth --check`` and ``validate``.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..errors import UsageError
+from ..errors import KserveGitopsError, UsageError
+from ..inputs.config import CONFIG_FILE, load_config
 from ..synth.app import synth_repo
 from ..synth.output import Drift
 
@@ -59,7 +63,10 @@ def scaffold_files(project: str) -> dict[str, str]:
 
 
 def init_repo(directory: Path, *, project: str | None = None, synth: bool = True) -> InitResult:
-    """Write the scaffold into ``directory`` (created if needed). Refuses to overwrite any existing file."""
+    """Write the scaffold into ``directory`` (created if needed). Refuses to overwrite any existing file.
+
+    All or nothing: the files are written and synthesized in a staging folder beside ``directory`` and moved
+    into place only when everything succeeded, so a bad ``--project`` or a failing synth leaves no file behind."""
     if directory.exists() and not directory.is_dir():
         raise UsageError("exists and is not a folder", path=str(directory))
     files = scaffold_files(project or project_name(directory))
@@ -70,16 +77,44 @@ def init_repo(directory: Path, *, project: str | None = None, synth: bool = True
             path=str(directory),
             hint="run 'kserve-gitops init' in an empty folder, or move those files away first",
         )
-    written = []
-    for rel, content in files.items():
-        target = directory / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Exclusive create: a file that appeared since the check above is never overwritten.
-        with open(target, "x", encoding="utf-8") as handle:
-            handle.write(content)
-        written.append(rel)
-    generated = synth_repo(directory) if synth else Drift([], [], [])
-    return InitResult(root=directory, files=written, generated=generated)
+    parent = directory.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".kserve-gitops-init-", dir=parent))
+    try:
+        for rel, content in files.items():
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+        try:
+            load_config(staging / CONFIG_FILE)  # with --no-synth too: never scaffold a config that does not load
+            generated = synth_repo(staging) if synth else Drift([], [], [])
+        except KserveGitopsError as err:
+            if err.path:  # name the file as it would have been written, not the staging copy
+                err.path = err.path.replace(str(staging), str(directory))
+            raise
+        _move_into_place(staging, directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return InitResult(root=directory, files=list(files), generated=generated)
+
+
+def _move_into_place(staging: Path, directory: Path) -> None:
+    if not directory.exists():
+        os.rename(staging, directory)  # one step: the folder appears complete
+        return
+    # An existing (empty or unrelated) folder: link each file in, which fails rather than overwrite a
+    # file that appeared since the clash check; undo the links made so far if one does.
+    linked: list[Path] = []
+    try:
+        for source in sorted(p for p in staging.rglob("*") if p.is_file()):
+            target = directory / source.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, target)
+            linked.append(target)
+    except OSError as exc:
+        for target in linked:
+            target.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {exc.filename or directory}: {exc.strerror or exc}", path=str(directory)) from None
 
 
 CONFIG = """\
@@ -89,6 +124,21 @@ apiVersion: kserve-gitops.io/v1alpha1
 kind: Platform
 project: {project}
 promotionOrder: [dev, prod]
+
+# The images of KServe v0.20.0's serving runtimes and storage initializer (its config/runtimes). Moving to
+# another KServe release is a new entry here, beside a new kserve.version below.
+kserveReleases:
+  v0.20.0:
+    images:
+      storage-initializer: docker.io/kserve/storage-initializer:v0.20.0
+      kserve-sklearnserver: docker.io/kserve/sklearnserver:v0.20.0
+      kserve-xgbserver: docker.io/kserve/xgbserver:v0.20.0
+      kserve-lgbserver: docker.io/kserve/lgbserver:v0.20.0
+      kserve-torchserve: docker.io/pytorch/torchserve-kfs:0.9.0
+      kserve-tensorflow-serving: docker.io/tensorflow/serving:2.6.2
+      kserve-tritonserver: nvcr.io/nvidia/tritonserver:23.05-py3
+      kserve-mlserver: docker.io/seldonio/mlserver:1.7.1
+      kserve-huggingfaceserver: docker.io/kserve/huggingfaceserver:v0.20.0
 
 # 'kserve-gitops validate' enforces these settings with the policy library built into kserve-gitops
 # ('kserve-gitops policy list'): limits.maxReplicas and maxResources (replicas-max, resources-max),
