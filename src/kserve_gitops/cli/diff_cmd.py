@@ -9,10 +9,9 @@ import click
 from ..errors import EXIT_FINDINGS
 from ..operate.diff import FORMATTERS, diff_repo, format_result
 from .common import State, console
-from .main import cli
 
 
-@cli.command()
+@click.command()
 @click.option("--base", default="HEAD", show_default=True, help="The git ref to compare with (a PR's target, e.g. origin/main).")
 @click.option("-o", "--output", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True, help="text, or markdown for a PR comment.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when any environment changes (like 'git diff --exit-code').")

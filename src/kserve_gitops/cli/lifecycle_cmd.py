@@ -12,7 +12,6 @@ from ..operate import lifecycle, migrate as migration
 from ..operate.lifecycle import Outcome
 from ..report.text import print_report
 from .common import State, console, console_err
-from .main import cli
 
 _ENV = click.option("-e", "--env", "env", required=True, help="The environment (from kserve-gitops.yaml).")
 _DRY_RUN = click.option("--dry-run", is_flag=True, help="Print the change and validate it; write nothing.")
@@ -38,7 +37,7 @@ def _show(outcome: Outcome, dry_run: bool) -> None:
     out.print(f"{outcome.summary}{regenerated}", markup=False)
 
 
-@cli.command()
+@click.command()
 @click.argument("model")
 @_ENV
 @click.option("--storage-uri", default=None, help="Start a canary of this model version. Without it, shift the traffic of the canary in progress.")
@@ -54,7 +53,7 @@ def canary(state: State, model: str, env: str, storage_uri: str | None, percent:
     _show(lifecycle.canary(state.root, model, env=env, percent=percent, storage_uri=storage_uri, dry_run=dry_run), dry_run)
 
 
-@cli.command()
+@click.command()
 @click.argument("model")
 @_ENV
 @_DRY_RUN
@@ -64,7 +63,7 @@ def promote(state: State, model: str, env: str, dry_run: bool) -> None:
     _show(lifecycle.promote(state.root, model, env=env, dry_run=dry_run), dry_run)
 
 
-@cli.command()
+@click.command()
 @click.argument("model")
 @_ENV
 @click.option("--pin", is_flag=True, help="Classic canary (Knative mode): canaryTrafficPercent: 0, all traffic to the previous revision at once; the canary's revision stays.")
@@ -79,7 +78,7 @@ def rollback(state: State, model: str, env: str, pin: bool, last_promotion: bool
     _show(lifecycle.rollback(state.root, model, env=env, dry_run=dry_run, pin=pin, last_promotion=last_promotion), dry_run)
 
 
-@cli.command()
+@click.command()
 @click.argument("path", required=False, type=click.Path(exists=True))
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when a file needs migrating.")
 @click.option("--canary-form", type=click.Choice(migration.CANARY_FORMS), default="revision", show_default=True,

@@ -7,10 +7,9 @@ import click
 from ..errors import UsageError
 from .common import State
 from .lifecycle_cmd import _show
-from .main import cli
 
 
-@cli.group()
+@click.group()
 def model() -> None:
     """Add model versions to the platform repository."""
 

@@ -15,7 +15,6 @@ from ..validate.policy.engine import TestOutcome
 from ..validate.policy.evaluate import evaluate_paths
 from ..validate.policy.testing import run_policy_tests
 from .common import State, console
-from .main import cli
 
 EXIT_HELP = """
 \b
@@ -44,7 +43,7 @@ no_builtin_option = click.option(
 )
 
 
-@cli.group()
+@click.group()
 def policy() -> None:
     """Rego policies: run their tests, list the rules, evaluate files (conftest conventions)."""
 

@@ -7,10 +7,9 @@ import click
 from ..render.cache import render_environment
 from ..inputs.repo import load_inputs
 from .common import State
-from .main import cli
 
 
-@cli.command("render")
+@click.command("render")
 @click.argument("environment")
 @click.option("--no-cache", is_flag=True, help="Render the environment whole; do not read or write the render cache.")
 @click.pass_obj

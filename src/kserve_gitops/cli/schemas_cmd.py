@@ -5,10 +5,9 @@ import click
 from ..errors import UsageError
 from ..validate.schemas import PLATFORM_CRD_URLS, fetch_kserve_crds, fetch_platform_crds, import_crds, kserve_crd_urls
 from .common import State, console
-from .main import cli
 
 
-@cli.group()
+@click.group()
 def schemas() -> None:
     """Fill the repo's schemas/ folder with CRDs that validate reads (laid out like ../shared/crds)."""
 

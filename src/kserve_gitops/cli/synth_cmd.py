@@ -6,10 +6,9 @@ import click
 
 from ..errors import EXIT_FINDINGS
 from .common import State, console, console_err
-from .main import cli
 
 
-@cli.command()
+@click.command()
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the stale files if the committed output is out of date.")
 @click.option("--strict", is_flag=True, help="Duplicate keys in the inputs are errors (exit 2), not warnings.")
 @click.pass_obj

@@ -8,10 +8,9 @@ import click
 
 from .. import toolbuild
 from .common import State, console
-from .main import cli
 
 
-@cli.group()
+@click.group()
 def tools() -> None:
     """The external tools kserve-gitops drives, built with Go from pinned versions and shipped sources."""
 

@@ -12,7 +12,6 @@ from ..inputs.config import CONFIG_FILE, load_config
 from ..validate.base import objects_at_ref
 from ..validate.run import ValidateOptions, validate_paths, validate_repo
 from .common import State
-from .main import cli
 
 HELP = """Validate manifests: schemas (core Kubernetes + CRDs), KServe-aware checks and policies.
 
@@ -35,7 +34,7 @@ exist at REF UPDATEs of their rendering there (deploymentMode changes and the li
 """
 
 
-@cli.command(help=HELP, short_help="Validate rendered environments or files against schemas and checks.")
+@click.command(help=HELP, short_help="Validate rendered environments or files against schemas and checks.")
 @click.argument("paths", nargs=-1)
 @click.option("-e", "--env", "environments", multiple=True, help="Only this environment (repeatable); with PATHs, whose versions to use.")
 @click.option("-o", "--output", "output", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True, help="Output format.")
