@@ -21,7 +21,11 @@ try:  # the C loader is a hard requirement for speed, but keep a clear error if 
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _BaseLoader = yaml.SafeLoader
 
-MAX_FILE_BYTES = 32 * 1024 * 1024
+# The largest input file read (``--max-file-size``): room for a 50 MB rendered environment, while a file
+# that is no YAML anyone wrote (a committed model binary, a runaway generator) is refused before it is read.
+# Memory grows about 12x the file's size while it is parsed and validated (under 1 GiB for 50 MB).
+DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024
+_max_file_bytes = DEFAULT_MAX_FILE_BYTES
 MAX_EXPANDED_NODES = 2_000_000
 MAX_DEPTH = 200
 
@@ -43,6 +47,19 @@ def _construct_timestamp_as_string(loader: yaml.SafeLoader, node: yaml.Node) -> 
 KubeLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_string)
 
 
+def _construct_finite_float(loader: yaml.SafeLoader, node: yaml.Node) -> float:
+    # .inf and .nan are YAML, not JSON: kubectl and the API server cannot take them, so neither do we.
+    value = loader.construct_yaml_float(node)  # type: ignore[arg-type]
+    if value != value or value in (float("inf"), float("-inf")):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value} is not a number JSON (and so Kubernetes) can hold", node.start_mark
+        )
+    return value
+
+
+KubeLoader.add_constructor("tag:yaml.org,2002:float", _construct_finite_float)
+
+
 @dataclass
 class Document:
     index: int
@@ -50,9 +67,32 @@ class Document:
     path: str
 
 
-def read_text(path: str | Path, *, data: bytes | None = None, max_bytes: int = MAX_FILE_BYTES) -> str:
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(|b|k|ki|kb|m|mi|mb|g|gi|gb)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "ki": 2**10, "m": 10**6, "mb": 10**6, "mi": 2**20, "g": 10**9, "gb": 10**9, "gi": 2**30}
+
+
+def parse_size(text: str) -> int:
+    """``64Mi``, ``50MB``, ``1G`` or a byte count."""
+    match = _SIZE.match(str(text))
+    if not match:
+        raise ValueError(f"{text!r} is not a size (examples: 64Mi, 50MB, 1Gi, 1048576)")
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def set_max_file_bytes(limit: int) -> None:
+    """Set the size cap for every input file this process reads (the CLI's ``--max-file-size``)."""
+    global _max_file_bytes
+    _max_file_bytes = limit
+
+
+def max_file_bytes() -> int:
+    return _max_file_bytes
+
+
+def read_text(path: str | Path, *, data: bytes | None = None, max_bytes: int | None = None) -> str:
     """Read a file as UTF-8 text with the checks every input needs."""
     name = str(path)
+    max_bytes = _max_file_bytes if max_bytes is None else max_bytes
     if data is None:
         p = Path(path)
         try:
@@ -65,7 +105,8 @@ def read_text(path: str | Path, *, data: bytes | None = None, max_bytes: int = M
             raise YamlError(
                 f"file is {size} bytes, more than the {max_bytes} byte limit for one input file",
                 path=name,
-                hint="split it, or check that a generated or binary file was not committed by mistake",
+                hint="raise the limit with --max-file-size (or $KSERVE_GITOPS_MAX_FILE_SIZE) if the file is real; "
+                "else check that a generated or binary file was not committed by mistake",
             )
         try:
             data = p.read_bytes()
@@ -74,7 +115,11 @@ def read_text(path: str | Path, *, data: bytes | None = None, max_bytes: int = M
         except OSError as exc:
             raise YamlError(f"cannot read file: {exc.strerror}", path=name) from None
     elif len(data) > max_bytes:
-        raise YamlError(f"input is {len(data)} bytes, more than the {max_bytes} byte limit", path=name)
+        raise YamlError(
+            f"input is {len(data)} bytes, more than the {max_bytes} byte limit",
+            path=name,
+            hint="raise the limit with --max-file-size (or $KSERVE_GITOPS_MAX_FILE_SIZE)",
+        )
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise YamlError("binary data (NUL byte) in a YAML file", path=name, line=line)

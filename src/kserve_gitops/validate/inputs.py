@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Sequence
 
 from ..errors import UsageError, YamlError
-from ..inputs.yamlsrc import Positions, load_documents, read_text
+from ..inputs.yamlsrc import Positions, load_documents, max_file_bytes, read_text
 from ..render.kustomize import KUSTOMIZATION_NAMES, Renderer, find_renderer, render
 from ..results import LoadedObject
 
@@ -72,7 +72,8 @@ def load_paths(paths: Sequence[str], *, stdin: BinaryIO | None = None, renderer:
     parsed = _parse_files([p for kind, p in tasks if kind == "file"])
     for kind, path in tasks:
         if kind == "stdin":
-            data = stdin.read() if stdin is not None else b""
+            # one byte past the cap is enough to refuse: an endless pipe never fills memory
+            data = stdin.read(max_file_bytes() + 1) if stdin is not None else b""
             try:
                 _load_stream(out, STDIN, data=data if isinstance(data, bytes) else data.encode())
             except YamlError as exc:
