@@ -50,6 +50,14 @@ class ObjectRef:
         )
 
 
+def shaped_like_an_object(data: Any) -> bool:
+    """A mapping whose metadata, spec and status (where present) are mappings: what the API server can
+    decode at all. Anything else is refused before any webhook or policy would see it."""
+    if not isinstance(data, dict) or not isinstance(data.get("metadata"), dict):
+        return False
+    return all(isinstance(data[key], dict) for key in ("spec", "status") if key in data)
+
+
 @dataclass
 class LoadedObject:
     """One Kubernetes object and where it came from.

@@ -22,7 +22,8 @@ BaseObjects = dict[str, dict[ObjectKey, dict[str, Any]]]
 def object_key(obj: dict[str, Any]) -> ObjectKey:
     """(API group, kind, namespace, name): the identity the API server keeps across API versions."""
     group = str(obj.get("apiVersion", "")).rpartition("/")[0]
-    meta = obj.get("metadata") or {}
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}  # a malformed object still has a key (its findings say why)
     return (group, str(obj.get("kind", "")), str(meta.get("namespace") or ""), str(meta.get("name", "")))
 
 

@@ -25,7 +25,7 @@ from ..render.cache import RenderedEnvironment, render_environment
 from ..render.inputs_cache import load_inputs_cached
 from ..render.kustomize import find_renderer
 from ..inputs.repo import load_inputs
-from ..results import ERROR, WARNING, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report
+from ..results import ERROR, WARNING, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report, shaped_like_an_object
 from .inputs import STDIN, FileObject, load_paths, stdin_positions
 from .schemas import CrdLibrary, SchemaSet
 from .sources import SourceMap, locate
@@ -151,11 +151,12 @@ def objects_from_rendered(rendered: RenderedEnvironment, *, environment: str, pa
 
 def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
     options = options or ValidateOptions()
+    # Inputs that do not parse are exit 2 whether or not the overlays are current: they come first.
+    config, models = load_inputs_cached(root, use_cache=options.render_cache)
     if options.check_stale:
         stale = stale_report(root, options)
         if stale is not None:
             return stale
-    config, models = load_inputs_cached(root, use_cache=options.render_cache)
     envs = config.select(options.environments)
     if not options.policy_dirs and (root / "policies").is_dir():
         # the repo's own policies, wherever the command runs from (--repo DIR)
@@ -326,15 +327,22 @@ def validate_objects(
             crd_files=library.crd_files(kserve_version),
             strict=options.strict,
         )
-    ctx = CheckContext(environment=env, options=options, schema_set=schema_set, all_objects=objects)
-    findings: list[Finding] = []
+    # Only the schema check and the credential scan see what is not shaped like an object (metadata or
+    # spec not a mapping): the API server cannot decode it, and every other check reads metadata.name.
+    shaped = [o for o in objects if shaped_like_an_object(o.data)]
+    ctx = CheckContext(environment=env, options=options, schema_set=schema_set, all_objects=shaped)
+    findings: list[Finding] = [] if schema_set is not None else [_undecodable(o) for o in objects if not shaped_like_an_object(o.data)]
+
+    def given(check_name: str) -> list[LoadedObject]:
+        return objects if check_name in WHOLE_INPUT_CHECKS else shaped
+
     # A check that waits on a helper process runs in a thread beside the others (which hold the GIL),
     # so the helper uses the other core meanwhile.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        waiting = [pool.submit(lambda fn=fn: list(fn(objects, ctx))) for check_name, fn in CHECKS.items() if check_name in SUBPROCESS_CHECKS]
+        waiting = [pool.submit(lambda fn=fn, name=check_name: list(fn(given(name), ctx))) for check_name, fn in CHECKS.items() if check_name in SUBPROCESS_CHECKS]
         for check_name, check_fn in CHECKS.items():
             if check_name not in SUBPROCESS_CHECKS:
-                findings.extend(check_fn(objects, ctx))
+                findings.extend(check_fn(given(check_name), ctx))
         for future in waiting:
             findings.extend(future.result())
     # No report format may print a credential, whichever check quoted it.
@@ -344,6 +352,17 @@ def validate_objects(
         objects=len(objects),
         findings=findings,
         checked=[obj.ref for obj in objects],
+    )
+
+
+WHOLE_INPUT_CHECKS = {"schema", "credentials"}
+
+
+def _undecodable(obj: LoadedObject) -> Finding:
+    """With --no-schemas, what the schema check would have said of an object that is no object."""
+    return finding_for(
+        obj, ["metadata"], rule="schema", engine="inputs",
+        message="not a Kubernetes object: metadata, spec or status is not a mapping (the API server cannot decode it)",
     )
 
 

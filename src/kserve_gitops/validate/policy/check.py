@@ -70,6 +70,20 @@ def policy_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Fin
             params=env.params() if env else {},
             environment=environment,
             waivers=waivers_for(bundle),
+            refused_by_schema=_refused_by_schema(ctx),
         )
     return findings + disabled_findings(bundle, environment, options.policy_namespaces)
+
+
+def _refused_by_schema(ctx: CheckContext):
+    schema_set = ctx.schema_set
+    if schema_set is None:
+        return None
+
+    def refused(data) -> bool:
+        validator = schema_set.validator_for(str(data.get("apiVersion", "")), str(data.get("kind", "")))
+        return validator is not None and not validator.is_valid(data)
+
+    return refused
+
 

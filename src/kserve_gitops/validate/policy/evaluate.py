@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from ...results import RULE_DESCRIPTIONS, WAIVED, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report, sort_findings
+from ...errors import PolicyError
+from ...results import ERROR, RULE_DESCRIPTIONS, WAIVED, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report, sort_findings
 from .bundle import EXCEPTIONS_FILE, PolicyBundle
 from .engine import PolicyEngine, PolicyResult
 from .waivers import WaiverSet, apply_waivers, load_waivers
 
 
 RULE_DESCRIPTIONS.setdefault("policy-disabled", "A built-in policy package the repo turned off in policies/library.yaml (reported, never failing).")
+RULE_DESCRIPTIONS.setdefault("policy-input", "An object policies cannot judge because it is not shaped like its kind (its schema refuses it).")
 
 
 def inventory(objects: Iterable[Any]) -> dict[str, Any]:
@@ -54,8 +56,13 @@ def evaluate_objects(
     waivers: WaiverSet | None = None,
     combine: bool = False,
     today: dt.date | None = None,
+    refused_by_schema: Callable[[Any], bool] | None = None,
 ) -> list[Finding]:
-    """Every finding for ``objects`` (one environment, or one set of files)."""
+    """Every finding for ``objects`` (one environment, or one set of files).
+
+    A policy that fails at run time fails the run (exit 3), unless the object it failed on is one its schema
+    refuses (``refused_by_schema``): the API server would never store it, the schema check reports it, and
+    a rule reading ``spec.predictor.containers`` of a ``containers: null`` only fails on the shape."""
     from ..run import finding_for  # validate.run imports the policy check, which imports this module
 
     engine.set_data(policy_data((o.data for o in objects), params))
@@ -67,7 +74,25 @@ def evaluate_objects(
         for result in results:
             findings.append(_combined_finding(result, anchor, environment, engine.name))
     else:
-        for obj, results in zip(objects, engine.evaluate([o.data for o in objects])):
+        try:
+            per_object = engine.evaluate([o.data for o in objects])
+        except PolicyError:
+            if refused_by_schema is None:
+                raise
+            per_object = []
+            for obj in objects:  # find the objects it fails on
+                try:
+                    per_object.append(engine.evaluate([obj.data])[0])
+                except PolicyError as err:
+                    if not refused_by_schema(obj.data):
+                        raise
+                    per_object.append([])
+                    findings.append(finding_for(
+                        obj, [], rule="policy-input", severity=ERROR, engine=f"policy:{engine.name}",
+                        message=f"policies cannot judge this object, which its schema refuses: {err.message}",
+                        hint="fix the schema findings of this object first",
+                    ))
+        for obj, results in zip(objects, per_object):
             for result in results:
                 findings.append(
                     finding_for(

@@ -129,7 +129,7 @@ func Admit(ctx context.Context, crds *CRDs, webhooks Webhooks, req Request, depl
 		operation = "UPDATE"
 		// The stored object went through the same defaulting when it was written.
 		old, _ = crds.Decode(req.Old)
-		old, _ = webhooks.Default(ctx, old, "CREATE")
+		old, _ = defaultSafely(ctx, webhooks, old, "CREATE")
 		old, _ = crds.Decode(old)
 		recordStatus(old, deploymentMode)
 	}
@@ -137,7 +137,7 @@ func Admit(ctx context.Context, crds *CRDs, webhooks Webhooks, req Request, depl
 	if hasError(findings) {
 		return withOperation(findings, operation)
 	}
-	obj, findings = webhooks.Default(ctx, obj, operation)
+	obj, findings = defaultSafely(ctx, webhooks, obj, operation)
 	if hasError(findings) {
 		return findings
 	}
@@ -150,7 +150,35 @@ func Admit(ctx context.Context, crds *CRDs, webhooks Webhooks, req Request, depl
 	if hasError(schemaFindings) {
 		return findings
 	}
-	return append(findings, webhooks.Validate(ctx, obj, old, operation)...)
+	return append(findings, validateSafely(ctx, webhooks, obj, old, operation)...)
+}
+
+// defaultSafely and validateSafely call KServe's webhooks the way controller-runtime serves them: a panic
+// in KServe's code is recovered and answered as an error ("panic: ... [recovered]"), which the API server
+// reports as the webhook denying the request (KServe's webhooks fail closed). One object's panic never
+// takes the others' verdicts with it.
+func defaultSafely(ctx context.Context, webhooks Webhooks, obj map[string]interface{}, operation string) (out map[string]interface{}, findings []Finding) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, findings = obj, []Finding{panicked(obj, "defaulter", operation, r)}
+		}
+	}()
+	return webhooks.Default(ctx, obj, operation)
+}
+
+func validateSafely(ctx context.Context, webhooks Webhooks, obj, old map[string]interface{}, operation string) (findings []Finding) {
+	defer func() {
+		if r := recover(); r != nil {
+			findings = []Finding{panicked(obj, "validator", operation, r)}
+		}
+	}()
+	return webhooks.Validate(ctx, obj, old, operation)
+}
+
+// panicked names the webhook as KServe's manifests do: <kind, lower case>.kserve-webhook-server.<stage>.
+func panicked(obj map[string]interface{}, stage, operation string, r interface{}) Finding {
+	hook := Hook{Name: strings.ToLower(GVKOf(obj).Kind) + ".kserve-webhook-server." + stage, Stage: stage, Operation: operation}
+	return hook.finding("error", "", fmt.Sprintf("panic: %v [recovered]", r))
 }
 
 // recordStatus adds to a stored InferenceService what KServe's controller records once it has deployed
