@@ -37,7 +37,8 @@ regen: setup
 # The fleet benchmark (N models x 3 environments, every stage timed); results in benchmarks/results-fleet.json.
 bench: setup
 	$(BIN)/python -m benchmarks.bench_fleet --models 100 1000 --repeat 3
-	$(BIN)/python -m benchmarks.bench_schema
+	$(BIN)/python -m benchmarks.bench_schema --write
+	$(BIN)/python -m benchmarks.bench_startup --write
 	$(BIN)/python -m benchmarks.bench_policy
 	$(BIN)/python -m benchmarks.bench_admission --write
 

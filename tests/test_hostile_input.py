@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
 import signal
 import subprocess
@@ -67,12 +66,53 @@ def test_utf8_bom_is_accepted(example_repo: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_a_50_mb_file_is_refused_without_reading_it(example_repo: Path) -> None:
+def test_a_file_over_the_cap_is_refused_without_reading_it(example_repo: Path) -> None:
     path = example_repo / PATCH
-    with open(path, "wb") as fh:
-        fh.write(b"# padding\n" * (5 * 1024 * 1024))
+    with open(path, "r+b") as fh:
+        fh.truncate(65 * 1024 * 1024)  # sparse: larger than the 64Mi default, never read
     result = run_cli_process("synth", cwd=example_repo)
     assert_rejected(example_repo, result, code=2, file=PATCH, text=r"byte limit")
+    assert "--max-file-size" in result.stderr
+
+
+def test_the_size_cap_is_a_flag(tmp_path: Path) -> None:
+    rendered = tmp_path / "rendered.yaml"
+    rendered.write_text(dashboards_yaml(count=8, size=256 * 1024))  # 2 MiB
+    tight = run_cli_process("--max-file-size", "1Mi", "validate", "--no-admission", str(rendered), cwd=tmp_path)
+    assert tight.returncode == 1 and "byte limit" in tight.stdout, tight.stdout + tight.stderr  # a finding of validate PATH
+    loose = run_cli_process("validate", "--no-admission", str(rendered), cwd=tmp_path, env={"KSERVE_GITOPS_MAX_FILE_SIZE": "3Mi"})
+    assert loose.returncode == 0, loose.stdout + loose.stderr
+    bad = run_cli_process("--max-file-size", "lots", "validate", str(rendered), cwd=tmp_path)
+    assert bad.returncode == 2 and "is not a size" in bad.stderr
+
+
+def dashboards_yaml(*, count: int, size: int) -> str:
+    """A rendered environment's bulk: Grafana dashboards in ConfigMaps, ``size`` bytes of JSON each."""
+    panel = '{"type": "timeseries", "title": "p95 latency", "targets": [{"expr": "histogram_quantile(0.95, rate(x[5m]))"}]}'
+    body = "[" + ", ".join([panel] * (size // (len(panel) + 2))) + "]"
+    docs = [
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dashboard-{i}\n  namespace: monitoring\n"
+        f"  labels: {{grafana_dashboard: \"1\", team: platform}}\ndata:\n  dashboard.json: '{body}'\n"
+        for i in range(count)
+    ]
+    return "---\n".join(docs)
+
+
+def test_a_50_mb_rendered_file_validates_in_under_1_gib(tmp_path: Path) -> None:
+    rendered = tmp_path / "rendered.yaml"
+    rendered.write_text(dashboards_yaml(count=200, size=256 * 1024))
+    assert rendered.stat().st_size > 50 * 1000 * 1000
+    # a parent process of its own, so the peak RSS of its children is the validate run's alone
+    probe = (
+        "import resource, subprocess, sys\n"
+        "proc = subprocess.run([sys.executable, '-m', 'kserve_gitops', 'validate', '--no-admission', sys.argv[1]], capture_output=True, text=True)\n"
+        "print(proc.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-2000:])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, str(rendered)], capture_output=True, text=True, cwd=tmp_path)
+    code, peak_kib = map(int, result.stdout.split())
+    assert code == 0, result.stderr
+    assert peak_kib < 1024 * 1024, f"peak RSS {peak_kib // 1024} MiB"
 
 
 @pytest.mark.parametrize(
@@ -180,28 +220,52 @@ def _big_repo(repo: Path, count: int) -> None:
 
 
 def test_killing_synth_at_any_point_leaves_old_or_new_output(example_repo: Path) -> None:
-    """SIGKILL synth at random moments; afterwards the tree is the old one or the new one, never a mix."""
+    """SIGKILL synth while it writes; afterwards the tree is the old one or the new one, never a mix."""
+    from kserve_gitops.synth.output import JOURNAL, STAGING, recover
+
     _big_repo(example_repo, 150)
     old = tree_bytes(example_repo)
     # the new output, computed in a scratch copy first
     assert run_cli_process("synth", cwd=example_repo).returncode == 0
     new = tree_bytes(example_repo)
     assert new != old
-    rng = random.Random(7)
-    for attempt in range(6):
-        # restore the old tree via a real synth of the old inputs is slow; swap trees by hand instead
+    interrupted_while_staging = 0
+    for attempt, (marker, delay) in enumerate([(STAGING, 0.0), (STAGING, 0.002), (STAGING, 0.01), (JOURNAL, 0.0)]):
         _write_tree(example_repo, old)
         proc = subprocess.Popen(
             [sys.executable, "-m", "kserve_gitops", "synth"], cwd=example_repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        time.sleep(rng.uniform(0.2, 2.5))
-        proc.kill()
-        proc.wait()
-        # whatever state the kill left, the next command recovers an interrupted swap first
-        check = run_cli_process("synth", "--check", cwd=example_repo)
+        alive = _kill_once_present(proc, example_repo / marker, delay)
+        staged, journaled = (example_repo / STAGING).exists(), (example_repo / JOURNAL).exists()
+        if marker == STAGING:
+            # killed in the middle of writing the staged tree: the run really was interrupted
+            assert alive and staged and not journaled, f"attempt {attempt}: synth was not interrupted while staging"
+            interrupted_while_staging += 1
+        # whatever state the kill left, the next synth recovers an interrupted swap first (rolls forward
+        # from a journal, else drops the staged tree)
+        recover(example_repo)
         state = tree_bytes(example_repo)
-        assert state in (old, new), f"attempt {attempt}: a mix of old and new output"
-        assert check.returncode in (0, 1)
+        check = run_cli_process("synth", "--check", cwd=example_repo)
+        expected = new if journaled else old if staged else None
+        assert state == expected if expected is not None else state in (old, new), f"attempt {attempt}: a mix of old and new output"
+        assert not (example_repo / STAGING).exists() and not (example_repo / JOURNAL).exists()
+        assert check.returncode == (0 if state == new else 1)
+    assert interrupted_while_staging == 3
+
+
+def _kill_once_present(proc: subprocess.Popen, marker: Path, delay: float) -> bool:
+    """SIGKILL ``proc`` ``delay`` seconds after ``marker`` appears; True when it was still running then."""
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        if proc.poll() is not None:
+            return False  # it finished (or failed) before the marker was seen
+        assert time.monotonic() < deadline, f"synth never wrote {marker.name}"
+        time.sleep(0.0002)
+    time.sleep(delay)
+    alive = proc.poll() is None
+    proc.kill()
+    proc.wait()
+    return alive
 
 
 def _write_tree(repo: Path, files: dict[str, bytes]) -> None:
@@ -365,3 +429,11 @@ def test_every_broken_model_is_reported_in_one_run_in_every_format(example_repo:
         ("models/customer-ltv/inferenceservice.yaml", 5),
         ("models/sklearn-iris/staging.yaml", 3),
     ]
+
+
+def test_a_number_json_cannot_hold_is_refused_at_its_line(example_repo: Path) -> None:
+    # YAML has .inf and .nan; JSON, kubectl and the API server do not
+    path = example_repo / PATCH
+    path.write_text(path.read_text() + "\nreplicasFactor: .nan\n")
+    result = run_cli_process("synth", cwd=example_repo)
+    assert_rejected(example_repo, result, code=2, file=PATCH, text=r"\.nan is not a number JSON")

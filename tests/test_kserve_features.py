@@ -28,7 +28,7 @@ from kserve_gitops.results import LoadedObject
 from kserve_gitops.synth.app import synth_repo
 from kserve_gitops.validate.run import ValidateOptions, validate_objects, validate_repo
 from kserve_gitops.validate.schemas import CrdLibrary, SchemaSet
-from conftest import REPO, SHARED_CRDS, synth_one
+from conftest import REPO, SHARED_CHARTS, SHARED_CRDS, synth_one
 
 FEATURES_YAML = """
 apiVersion: serving.kserve.io/v1beta1
@@ -102,18 +102,23 @@ def test_logger_mode_is_checked_in_the_construct():
 CACHE = LocalModelCacheProps(name="ranker", source_model_uri="s3://acme-models-dev/triton/ranker/v1", model_size="4Gi", node_groups=("gpu-a10g",))
 
 
+# A cluster with KServe v0.20.0's kserve-crd chart only: since v0.15 the cache CRDs are the separate
+# kserve-localmodel-crd chart, so such a cluster has no LocalModelCache.
+WITHOUT_CACHE_CRDS = sorted(p for p in (SHARED_CHARTS / "v0.20.0" / "kserve-crd" / "templates").glob("*.yaml") if "{{" not in p.read_text())
+WITH_CHARTS = CrdLibrary(roots=[SHARED_CRDS], chart_dirs=[SHARED_CHARTS])
+
+
 def test_cache_crd_presence_is_read_from_the_crds():
-    library = CrdLibrary(roots=[SHARED_CRDS])
-    assert has_local_model_cache(library.crd_files("main"))
-    assert not has_local_model_cache(library.crd_files("v0.14.1"))
+    assert has_local_model_cache(WITH_CHARTS.crd_files("v0.14.1"))  # v0.14.1's kserve-crd chart has it
+    assert has_local_model_cache(WITH_CHARTS.crd_files("v0.20.0"))  # v0.20.0's kserve-localmodel-crd chart has it
+    assert not has_local_model_cache(WITHOUT_CACHE_CRDS)
 
 
 def test_cache_construct_refuses_a_version_without_the_crd():
-    library = CrdLibrary(roots=[SHARED_CRDS])
     with pytest.raises(SynthError, match="no LocalModelCache CRD"):
-        synth_one(lambda s: LocalModelCache(s, "c", props=CACHE, kserve_version="v0.14.1", crd_files=library.crd_files("v0.14.1")))
-    obj = synth_one(lambda s: LocalModelCache(s, "c", props=CACHE, kserve_version="main", crd_files=library.crd_files("main")))
-    schemas = SchemaSet(kubernetes_version="1.32", crd_files=library.crd_files("main"), strict=True)
+        synth_one(lambda s: LocalModelCache(s, "c", props=CACHE, kserve_version="v0.20.0", crd_files=WITHOUT_CACHE_CRDS))
+    obj = synth_one(lambda s: LocalModelCache(s, "c", props=CACHE, kserve_version="v0.20.0", crd_files=WITH_CHARTS.crd_files("v0.20.0")))
+    schemas = SchemaSet(kubernetes_version="1.32", crd_files=WITH_CHARTS.crd_files("v0.20.0"), strict=True)
     assert list(schemas.validator_for(obj["apiVersion"], obj["kind"]).iter_errors(obj)) == []
 
 
@@ -122,18 +127,29 @@ def _validate_env(objects: list[dict], env_name: str, kserve_version: str | None
     env = config.environment(env_name)
     loaded = [LoadedObject(o, path="objects.yaml", doc_index=i, environment=env_name) for i, o in enumerate(objects)]
     options = ValidateOptions(policy_dirs=[REPO / "policies"], kserve_version=kserve_version)
-    return validate_objects(loaded, env=env, options=options, library=CrdLibrary(roots=[SHARED_CRDS]))
+    return validate_objects(loaded, env=env, options=options, library=WITH_CHARTS)
 
 
 def _rules(result) -> set[str]:
     return {f.rule for f in result.findings}
 
 
+NAMESPACE_CACHE = {
+    "apiVersion": "serving.kserve.io/v1alpha1",
+    "kind": "LocalModelNamespaceCache",
+    "metadata": {"name": "ranker", "namespace": "models-prod"},
+    "spec": {"sourceModelUri": "s3://acme-models-prod/triton/ranker/v1", "modelSize": "4Gi", "nodeGroups": ["gpu-a10g"]},
+}
+
+
 def test_cache_without_the_crd_is_reported():
+    # LocalModelNamespaceCache came after v0.14.1: prod (v0.14.1) has no such CRD, staging (v0.20.0) has
+    [finding] = [f for f in _validate_env([NAMESPACE_CACHE], "prod").findings if f.rule == "KSV011"]
+    assert "KServe v0.14.1 has no LocalModelNamespaceCache CRD" in finding.message
+    assert "KSV011" not in _rules(_validate_env([{**NAMESPACE_CACHE, "metadata": {"name": "ranker", "namespace": "models-staging"}}], "staging"))
+    # the cluster-scoped LocalModelCache is in both releases
     cache = synth_one(lambda s: LocalModelCache(s, "c", props=CACHE, kserve_version="v0.14.1"))
-    [finding] = [f for f in _validate_env([cache], "prod").findings if f.rule == "KSV011"]
-    assert "KServe v0.14.1 has no LocalModelCache CRD" in finding.message
-    assert "KSV011" not in _rules(_validate_env([cache], "dev", kserve_version="main"))
+    assert "KSV011" not in _rules(_validate_env([cache], "prod"))
 
 
 # --- the example repo: each feature is used and validates; mistakes are caught ------------------------------

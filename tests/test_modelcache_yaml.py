@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import SHARED_CRDS, copy_example, run_cli_process
+from conftest import SHARED_CHARTS, SHARED_CRDS, copy_example, run_cli_process
 
 CACHED = "sklearn-iris"
 
@@ -55,8 +55,18 @@ def test_synth_writes_a_cache_where_the_environment_has_node_groups(tmp_path: Pa
 def test_validate_checks_the_cache_against_the_environments_kserve_crds(tmp_path: Path):
     repo = cached_repo(tmp_path)
     assert run_cli_process("synth", cwd=repo).returncode == 0
-    env = {"KSERVE_GITOPS_CRDS": str(SHARED_CRDS), "KSERVE_GITOPS_CACHE": str(tmp_path / "cache")}
-    # the shared CRD set for v0.20.0 has no LocalModelCache: the gate says so, for staging only
+    # with the release's CRD charts, v0.20.0 has the cache CRDs (the kserve-localmodel-crd chart): it passes
+    proc = run_cli_process("validate", "-e", "staging", cwd=repo, env={"KSERVE_GITOPS_CACHE": str(tmp_path / "cache")})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # a cluster with v0.20.0's charts but kserve-localmodel-crd (an optional chart since v0.15) has no
+    # LocalModelCache: the gate says so, for staging only
+    charts = tmp_path / "charts-without-localmodel"
+    for chart in (SHARED_CHARTS / "v0.20.0").iterdir():
+        if not chart.name.startswith("kserve-localmodel"):
+            (charts / "v0.20.0").mkdir(parents=True, exist_ok=True)
+            (charts / "v0.20.0" / chart.name).symlink_to(chart)
+    (charts / "v0.14.1").symlink_to(SHARED_CHARTS / "v0.14.1")
+    env = {"KSERVE_GITOPS_CRDS": str(SHARED_CRDS), "KSERVE_GITOPS_CHARTS": str(charts), "KSERVE_GITOPS_CACHE": str(tmp_path / "cache")}
     proc = run_cli_process("validate", "-e", "staging", "-o", "json", cwd=repo, env=env)
     assert proc.returncode == 1, proc.stderr
     ksv011 = [f for f in json.loads(proc.stdout)["findings"] if f["rule"] == "KSV011"]

@@ -155,4 +155,4 @@ def test_kserve_crds_validate_every_inferenceservice_of_this_repo_per_environmen
     report = validate_repo(REPO)
     schema_findings = [f for f in report.findings if f.rule in ("schema", "schema-missing")]
     assert schema_findings == []
-    assert {e.name for e in report.environments} == {"dev", "staging", "prod"}
+    assert {e.name for e in report.environments} == {"dev", "staging", "prod", "argocd", "automation"}

@@ -34,7 +34,7 @@ def test_a_model_changed_without_synth_fails_validate_at_the_model_file(example_
 
 def test_stale_output_is_reported_in_every_format(example_repo: Path, cli) -> None:
     config = example_repo / "kserve-gitops.yaml"
-    config.write_text(config.read_text() + "\n")
+    config.write_text(config.read_text().replace("errorRatePercent: 10", "errorRatePercent: 11", 1))
     (example_repo / "models" / "sklearn-iris" / "dev.yaml").write_text("spec: {}\n")
     result = cli("validate", "--no-admission", "--no-policy", "-o", "json")
     assert result.exit_code == 1
@@ -42,6 +42,18 @@ def test_stale_output_is_reported_in_every_format(example_repo: Path, cli) -> No
     assert {(f["rule"], f["path"]) for f in findings} >= {("stale-output", "kserve-gitops.yaml"), ("stale-output", "models/sklearn-iris/dev.yaml")}
     sarif = cli("validate", "--no-admission", "--no-policy", "-o", "sarif")
     assert sarif.exit_code == 1 and "overlays are stale: run synth" in sarif.output
+
+
+def test_an_edit_that_cannot_change_the_output_is_not_stale(example_repo: Path, cli) -> None:
+    # a comment and a byte-order mark parse to the same documents: synth would write the same bytes
+    path = example_repo / MODEL
+    text = path.read_text()
+    path.write_bytes(b"\xef\xbb\xbf# owner: the search team\n" + text.encode())
+    assert cli("synth", "--check").exit_code == 0
+    result = cli("validate", "--no-admission", "--no-policy", "-e", "prod")
+    assert result.exit_code == 0 and "stale" not in result.output, result.output
+    path.write_text(text.replace("cpu: 100m", "cpu: 101m", 1))
+    assert cli("synth", "--check").exit_code == 1
 
 
 def test_a_removed_model_or_a_missing_stamp_is_stale(example_repo: Path, cli) -> None:

@@ -33,7 +33,7 @@ def test_parallel_report_equals_serial_report(example_repo: Path, monkeypatch: p
     parallel = _report(example_repo, monkeypatch, 0)
     serial = _report(example_repo, monkeypatch, 10**9)
     assert jobs_seen[0] >= 2 and jobs_seen[1] == 1  # worker processes, then none
-    assert [e.name for e in parallel.environments] == ["dev", "staging", "prod"]
+    assert [e.name for e in parallel.environments] == ["dev", "staging", "prod", "argocd", "automation"]
     assert parallel.findings == serial.findings
     assert any(f.environment == "prod" and f.severity == "error" for f in parallel.findings)
     assert [(e.objects, e.models) for e in parallel.environments] == [(e.objects, e.models) for e in serial.environments]
