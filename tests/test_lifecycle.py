@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli_process
-from kserve_gitops.validate import run as validate_run
+from kserve_gitops.validate import checks
+from kserve_gitops.validate.checks.base import finding_for
 
 STAGING = "models/sklearn-iris/staging.yaml"
 PROD = "models/sklearn-iris/prod.yaml"
@@ -370,9 +371,9 @@ def test_an_invalid_result_writes_nothing(repo: Path, cli, monkeypatch: pytest.M
     def no_canaries(objects, ctx):
         for obj in objects:
             if obj.data.get("kind") == "InferenceService" and obj.data["spec"].get("canary"):
-                yield validate_run.finding_for(obj, ["spec", "canary"], rule="test-no-canary", message="canaries are frozen")
+                yield finding_for(obj, ["spec", "canary"], rule="test-no-canary", message="canaries are frozen")
 
-    monkeypatch.setitem(validate_run.CHECKS, "test-no-canary", no_canaries)
+    monkeypatch.setitem(checks.CHECKS, "test-no-canary", no_canaries)
     # pytorch-cifar10 already has a staging canary: take it out of the way so only the new one trips the check.
     (repo / "models/pytorch-cifar10/staging.yaml").write_text("spec:\n  predictor:\n    model:\n      storageUri: s3://acme-models-staging/pytorch/cifar10/v1\n")
     assert cli("synth").exit_code == 0

@@ -212,7 +212,7 @@ def test_module_analysis_is_cached_by_content_and_a_broken_entry_is_analysed_aga
 
 
 def test_validate_builds_the_embedded_engine_once_for_every_environment(example_repo: Path, monkeypatch: pytest.MonkeyPatch):
-    from kserve_gitops.validate.policy import check as check_module
+    from kserve_gitops.validate.checks import policy as check_module
     from kserve_gitops.validate.run import ValidateOptions, validate_repo
 
     def findings(report):

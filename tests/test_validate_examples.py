@@ -49,7 +49,7 @@ def test_negative_example_reports_exactly_its_findings(case: Path) -> None:
 
 
 def test_every_kserve_check_has_a_negative_example() -> None:
-    from kserve_gitops.results import RULE_DESCRIPTIONS
+    from kserve_gitops.validate.checks import RULES as RULE_DESCRIPTIONS
 
     covered = {f["rule"] for case in NEGATIVE for f in yaml.safe_load((case / "case.yaml").read_text())["findings"]}
     # KSV020 is about kserve-gitops.yaml, not an object: test_constructs_network holds its cases

@@ -15,7 +15,8 @@ WARNING = "warning"
 WAIVED = "waived"
 SEVERITIES = (ERROR, WARNING, WAIVED)
 
-# Rule id -> one-line description, for reporters (SARIF rule metadata). Check modules add theirs on import.
+# Rule id -> one-line description of the rules found outside validate's checks (validate/checks adds its own
+# table to each report it makes).
 RULE_DESCRIPTIONS: dict[str, str] = {
     "schema": "The object does not match the JSON schema of its kind (core Kubernetes or CRD).",
     "schema-missing": "No schema is known for the object's apiVersion and kind.",
@@ -172,6 +173,8 @@ class Report:
     fail_on_warn: bool = False
     # the run stopped at input it could not read: its findings are those errors, and the exit code is 2
     input_error: bool = False
+    # rule id -> description of every rule the run could report (SARIF rule metadata); validate gives its table
+    rules: dict[str, str] = field(default_factory=lambda: dict(RULE_DESCRIPTIONS))
 
     @property
     def findings(self) -> list[Finding]:

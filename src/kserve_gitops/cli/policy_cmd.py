@@ -9,7 +9,6 @@ import click
 
 from ..report import REPORTERS, ReportOptions
 from ..validate.policy import ENGINE_NAMES
-from ..validate.policy import check as _register_policy_check  # noqa: F401  (adds "policy" to validate's checks)
 from ..validate.policy.bundle import load_policies
 from ..validate.policy.engine import TestOutcome
 from ..validate.policy.evaluate import evaluate_paths

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from .. import __version__
-from ..results import ERROR, RULE_DESCRIPTIONS, WARNING, Finding, Report
-from ..validate import run as _checks  # noqa: F401  (importing the checks registers their rule descriptions)
+from ..results import ERROR, WARNING, Finding, Report
 
 if TYPE_CHECKING:
     from . import ReportOptions
@@ -53,7 +52,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
         {
             "id": rule,
             "name": rule,
-            "shortDescription": {"text": RULE_DESCRIPTIONS.get(rule, rule)},
+            "shortDescription": {"text": report.rules.get(rule, rule)},
             "help": {"text": "See docs/validate.md in kserve-gitops for what the rule checks and how to fix it."},
         }
         for rule in rule_ids

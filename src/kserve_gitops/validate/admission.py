@@ -39,9 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .. import results
 from ..errors import ToolFailed
-from ..results import ERROR, WARNING, Finding, LoadedObject
+from ..results import ERROR, WARNING, LoadedObject
 from ..tools import find_tool, run_tool
 
 KSERVE_GROUP = "serving.kserve.io"
@@ -76,7 +75,6 @@ RULE_DESCRIPTIONS = {
     "KSA012": "KServe's LLMInferenceServiceConfig validating webhook refuses the object.",
     "KSA013": "An InferenceService host name label longer than 63 characters (KServe fails at reconcile time).",
 }
-results.RULE_DESCRIPTIONS.update(RULE_DESCRIPTIONS)
 
 
 class AdmissionHelperFailed(ToolFailed):
@@ -435,59 +433,3 @@ def review(
         old=[old.get(k) for k in keys],
     )
     return [(key, verdict) for key, answer in zip(keys, verdicts) if new[key] != old.get(key) for verdict in answer]
-
-
-# --- the check ---------------------------------------------------------------------------------------
-
-from .run import CheckContext, check, finding_for  # noqa: E402  (run.py imports this module at its end)
-from .base import object_key  # noqa: E402
-from .schemas import crd_json_copy  # noqa: E402
-
-
-@check("admission")
-def admission_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
-    options = ctx.options
-    if not options.admission:
-        return
-    env = ctx.environment
-    version = options.kserve_version or (env.kserve_version if env else None) or options.admission_kserve_version
-    crd_kinds = set(ctx.schema_set.crd_keys()) if ctx.schema_set is not None else set()
-    sent = [obj for obj in objects if wanted(obj.data, crd_kinds)]
-    if not sent:
-        return
-    if version is None:
-        # Nothing names the cluster's release (files outside a repo, no -e or --kserve-version): the
-        # newest release we pin; the hint of every finding names it.
-        version = helper_releases()[-1]
-    origins = set()
-    if ctx.schema_set is not None:
-        for obj in sent:
-            origin = ctx.schema_set.crd_origin(obj.data["apiVersion"], obj.data["kind"])
-            if origin is not None:
-                origins.add(origin)
-    crd_files = [crd_json_copy(path) for path in sorted(origins)]
-    base = (options.base_objects or {}).get(env.name if env else "", {})
-    old = [base.get(object_key(obj.data)) for obj in sent]
-    verdicts = admit(
-        [obj.data for obj in sent],
-        kserve_version=version,
-        deployment_mode=env.deployment_mode if env else "",
-        crd_files=crd_files,
-        old=old,
-    )
-    for obj, answer in zip(sent, verdicts):
-        for verdict in answer:
-            yield finding_for(
-                obj,
-                locate_verdict(obj.data, verdict),
-                rule=verdict.rule,
-                message=verdict.message,
-                severity=verdict.severity,
-                engine="admission",
-                hint=finding_hint(verdict, version),
-            )
-    if env is not None:
-        for obj in sent:
-            if obj.data.get("kind") == "InferenceService" and obj.data["apiVersion"].startswith(KSERVE_GROUP + "/"):
-                for parts, message in host_label_findings(obj, env.ingress_domain):
-                    yield finding_for(obj, parts, rule="KSA013", message=message, engine="admission", hint="shorten the model or namespace name")

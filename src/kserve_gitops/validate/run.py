@@ -1,7 +1,6 @@
-"""``validate``: render every environment and check each object against its schema.
-
-Checks are pluggable: each is a function ``(objects, context) -> findings`` registered in ``CHECKS``;
-the schema check is the first. Nothing here prints.
+"""``validate``: render every environment and run the checks of ``checks/`` (in their table's order) over
+each environment's objects. This module only orchestrates: inputs, rendering, parallelism, reports.
+Nothing here prints.
 """
 
 from __future__ import annotations
@@ -10,9 +9,8 @@ import dataclasses
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Sequence
+from typing import BinaryIO, Sequence
 
 import yaml
 
@@ -20,72 +18,20 @@ from ..credentials import redact
 from ..errors import RenderError, UsageError
 from ..inputs.config import CHARTS_ENV, CONFIG_FILE, Environment, PlatformConfig, load_config
 from ..inputs.models import Model
-from ..inputs.yamlsrc import KubeLoader, format_json_path, positions_for
+from ..inputs.yamlsrc import KubeLoader, positions_for
 from ..render.cache import RenderedEnvironment, render_environment
 from ..render.inputs_cache import load_inputs_cached
 from ..render.kustomize import find_renderer
 from ..inputs.repo import load_inputs
-from ..results import ERROR, WARNING, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report, shaped_like_an_object
-from .inputs import STDIN, FileObject, load_paths, stdin_positions
+from ..results import EnvironmentResult, Finding, LoadedObject, Report, shaped_like_an_object
+from . import checks
+from .checks.base import CheckContext, finding_for
+from .inputs import load_paths
+from .options import ValidateOptions
 from .schemas import CrdLibrary, SchemaSet
-from .sources import SourceMap, locate
+from .sources import SourceMap
 
 SHARED_CRDS_ENV = "KSERVE_GITOPS_CRDS"
-
-
-@dataclass
-class ValidateOptions:
-    environments: list[str] | None = None
-    strict: bool = False
-    schema_paths: list[Path] = field(default_factory=list)
-    # KServe chart folders whose CRD charts complete a release's CRDs (default: default_chart_dirs)
-    chart_dirs: list[Path] | None = None
-    ignore_missing_schemas: bool = False
-    skip_kinds: frozenset[str] = frozenset()
-    kubernetes_version: str | None = None
-    kserve_version: str | None = None
-    schemas: bool = True
-    # schema engine: "builtin" (jsonschema-rs in process) or "kubeconform" (the real binary)
-    schema_engine: str = "builtin"
-    # policies (issue: Rego policy gate)
-    policies: bool = True
-    policy_dirs: list[Path] = field(default_factory=list)
-    policy_namespaces: list[str] = field(default_factory=list)
-    policy_engine: str = "regorus"
-    opa_url: str | None = None
-    fail_on_warn: bool = False
-    # reuse unchanged models' rendered objects from the render cache (render/cache.py)
-    render_cache: bool = True
-    # the admission stage (admission.py): KServe's webhooks and the API server's CRD validation
-    admission: bool = True
-    # with PATHs and no environment: the KServe release whose webhooks run (newest of kserve-gitops.yaml,
-    # else the newest release a helper is pinned for)
-    admission_kserve_version: str | None = None
-    # env -> the objects a change updates (validate --base, lifecycle commands): UPDATE instead of CREATE
-    base_objects: dict[str, dict[tuple[str, str, str, str], dict]] | None = None
-    # refuse to judge overlays synthesized from other inputs than those on disk (synth/output.py's stamp)
-    check_stale: bool = True
-
-
-@dataclass
-class CheckContext:
-    environment: Environment | None
-    options: ValidateOptions
-    schema_set: SchemaSet | None
-    all_objects: list[LoadedObject]
-
-
-Check = Callable[[list[LoadedObject], CheckContext], Iterable[Finding]]
-CHECKS: dict[str, Check] = {}
-SUBPROCESS_CHECKS = {"admission"}  # checks that mostly wait on a helper process
-
-
-def check(name: str) -> Callable[[Check], Check]:
-    def register(fn: Check) -> Check:
-        CHECKS[name] = fn
-        return fn
-
-    return register
 
 
 def default_crd_roots(root: Path) -> list[Path]:
@@ -189,7 +135,7 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
         for obj in objects:
             sources.attach(obj)
         jobs.append((objects, name, plane_options, library, 0))
-    report = Report(fail_on_warn=options.fail_on_warn)
+    report = Report(fail_on_warn=options.fail_on_warn, rules=checks.RULES)
     workers = _parallel_workers(jobs, options)
     if workers > 1:
         # Schema and policy checks hold the GIL: environments are checked in parallel processes instead.
@@ -224,7 +170,7 @@ def stale_report(root: Path, options: ValidateOptions) -> Report | None:
         findings.append(Finding(rule=STALE_RULE, message=f"overlays are stale: run synth ({stale.reason})", path=_display(root / STAMP), engine="inputs", hint=hint))
     elif stale.tool and not findings:
         findings.append(Finding(rule=STALE_RULE, message=f"overlays are stale: run synth (written by {stale.tool})", path=_display(root / STAMP), line=1, column=1, engine="inputs", hint=hint))
-    return Report(environments=[EnvironmentResult(name="inputs", findings=sorted(findings, key=Finding.sort_key))], fail_on_warn=options.fail_on_warn)
+    return Report(environments=[EnvironmentResult(name="inputs", findings=sorted(findings, key=Finding.sort_key))], fail_on_warn=options.fail_on_warn, rules=checks.RULES)
 
 
 PARALLEL_MIN_OBJECTS = 3000  # below this, starting worker processes costs more than it saves
@@ -291,7 +237,7 @@ def validate_paths(
     if loaded.errors:
         # A file that does not parse is one finding among the others; the rest are still checked.
         result.findings = sorted([*result.findings, *(_syntax_finding(e, env) for e in loaded.errors)], key=Finding.sort_key)
-    return Report(environments=[result], fail_on_warn=options.fail_on_warn)
+    return Report(environments=[result], fail_on_warn=options.fail_on_warn, rules=checks.RULES)
 
 
 def _syntax_finding(error: Exception, env: Environment | None) -> Finding:
@@ -334,14 +280,14 @@ def validate_objects(
     findings: list[Finding] = [] if schema_set is not None else [_undecodable(o) for o in objects if not shaped_like_an_object(o.data)]
 
     def given(check_name: str) -> list[LoadedObject]:
-        return objects if check_name in WHOLE_INPUT_CHECKS else shaped
+        return objects if check_name in checks.WHOLE_INPUT_CHECKS else shaped
 
     # A check that waits on a helper process runs in a thread beside the others (which hold the GIL),
     # so the helper uses the other core meanwhile.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        waiting = [pool.submit(lambda fn=fn, name=check_name: list(fn(given(name), ctx))) for check_name, fn in CHECKS.items() if check_name in SUBPROCESS_CHECKS]
-        for check_name, check_fn in CHECKS.items():
-            if check_name not in SUBPROCESS_CHECKS:
+        waiting = [pool.submit(lambda fn=fn, name=check_name: list(fn(given(name), ctx))) for check_name, fn in checks.CHECKS.items() if check_name in checks.SUBPROCESS_CHECKS]
+        for check_name, check_fn in checks.CHECKS.items():
+            if check_name not in checks.SUBPROCESS_CHECKS:
                 findings.extend(check_fn(given(check_name), ctx))
         for future in waiting:
             findings.extend(future.result())
@@ -353,9 +299,6 @@ def validate_objects(
         findings=findings,
         checked=[obj.ref for obj in objects],
     )
-
-
-WHOLE_INPUT_CHECKS = {"schema", "credentials"}
 
 
 def _undecodable(obj: LoadedObject) -> Finding:
@@ -373,147 +316,6 @@ def redacted(finding: Finding) -> Finding:
     return dataclasses.replace(finding, message=message, hint=hint)
 
 
-def finding_for(obj: LoadedObject, parts: list, *, rule: str, message: str, severity: str = ERROR, engine: str = "", hint: str = "") -> Finding:
-    path, line, col = _locate(obj, parts)
-    return Finding(
-        rule=rule,
-        message=message,
-        severity=severity,
-        path=path,
-        line=line,
-        column=col,
-        json_path=format_json_path(parts),
-        object=ObjectRef.of(obj.data),
-        environment=obj.environment or "",
-        engine=engine,
-        hint=hint,
-    )
-
-
-def _locate(obj: LoadedObject, parts: list) -> tuple[str, int, int]:
-    if isinstance(obj, FileObject) and obj.source is None:
-        positions = stdin_positions() if obj.path == STDIN else positions_for(obj.path)
-        if positions is None:
-            return (obj.path, obj.line, 1)
-        line, col, _ = positions.locate(obj.doc_index, [*obj.prefix, *parts])
-        return (obj.path, line, col)
-    if obj.source and obj.source_doc_index and not obj.extra_sources:
-        line, col, _ = positions_for(obj.source).locate(obj.source_doc_index, parts)
-        return (obj.source, line, col)
-    return locate(obj, parts)
-
-
-@check("schema")
-def schema_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
-    if ctx.schema_set is None:
-        return
-    schema_set = ctx.schema_set
-    checkable: list[LoadedObject] = []
-    for obj in objects:
-        data = obj.data
-        if not isinstance(data, dict) or not data.get("apiVersion") or not data.get("kind"):
-            yield finding_for(obj, [], rule="object-malformed", message="object has no apiVersion or kind", engine="schema")
-            continue
-        if not isinstance(data["apiVersion"], str) or not isinstance(data["kind"], str):
-            yield finding_for(obj, ["kind"], rule="object-malformed", message="apiVersion and kind must be strings", engine="schema")
-            continue
-        kind = data["kind"]
-        if kind in ctx.options.skip_kinds:
-            continue
-        if schema_set.schema_for(data["apiVersion"], kind) is None:
-            yield _missing_schema(obj, ctx)
-            continue
-        checkable.append(obj)
-    if ctx.options.schema_engine == "kubeconform":
-        yield from _kubeconform_findings(checkable, ctx)
-    elif ctx.options.schema_engine == "builtin":
-        for obj in checkable:
-            validator = schema_set.validator_for(obj.data["apiVersion"], obj.data["kind"])
-            if validator.is_valid(obj.data):  # the fast path: most objects are valid
-                continue
-            for error in validator.iter_errors(obj.data):
-                parts = list(error.instance_path)
-                unexpected = getattr(error.kind, "unexpected", None) if type(error.kind).__name__ == "AdditionalProperties" else None
-                if unexpected:  # point at each unknown key, not at the object that holds it
-                    for key in unexpected:
-                        yield finding_for(obj, [*parts, key], rule="schema", message=f"unknown field {key!r} (not in the schema)", engine="schema")
-                    continue
-                yield finding_for(obj, parts, rule="schema", message=error.message, engine="schema")
-    else:
-        raise UsageError(f"unknown schema engine {ctx.options.schema_engine!r}", hint="use builtin or kubeconform")
-    if ctx.options.strict:
-        yield from duplicate_key_findings(objects)
-
-
-def _missing_schema(obj: LoadedObject, ctx: CheckContext, engine: str = "schema") -> Finding:
-    data = obj.data
-    return finding_for(
-        obj,
-        ["kind"],
-        rule="schema-missing",
-        message=f"no schema for {data['kind']} ({data['apiVersion']})",
-        severity=WARNING if ctx.options.ignore_missing_schemas else ERROR,
-        engine=engine,
-        hint="add its CRD with 'kserve-gitops schemas import', pass --schemas DIR, or --ignore-missing-schemas",
-    )
-
-
-def _kubeconform_findings(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
-    from .kubeconform import error_parts, is_missing_schema, run_kubeconform
-
-    if not objects:
-        return
-    assert ctx.schema_set is not None
-    results = run_kubeconform(objects, ctx.schema_set)
-    for index, resource in sorted(results.items()):
-        obj = objects[index]
-        status = resource.get("status")
-        if is_missing_schema(resource):
-            yield _missing_schema(obj, ctx, engine="kubeconform")
-        elif status == "statusInvalid":
-            errors = resource.get("validationErrors") or [{"path": "", "msg": resource.get("msg", "invalid")}]
-            for error in errors:
-                yield finding_for(obj, error_parts(error), rule="schema", message=str(error.get("msg")), engine="kubeconform")
-        elif status == "statusError":
-            yield finding_for(obj, [], rule="schema", message=str(resource.get("msg")), engine="kubeconform")
-
-
-def duplicate_key_findings(objects: list[LoadedObject]) -> Iterable[Finding]:
-    """--strict: a key twice in one mapping (YAML keeps the last one silently; the API server rejects it)."""
-    seen: set[tuple[str, int, int]] = set()
-    for obj in objects:
-        if isinstance(obj, FileObject) and obj.source is None:
-            positions = stdin_positions() if obj.path == STDIN else positions_for(obj.path)
-            candidates = [(obj.path, positions, obj.doc_index, obj.prefix)]
-        else:
-            sources = [s for s in (obj.source, *obj.extra_sources) if s]
-            doc = obj.source_doc_index if len(sources) == 1 else 0
-            candidates = [(s, positions_for(s), doc, ()) for s in sources]
-        for path, positions, doc_index, prefix in candidates:
-            if positions is None:
-                continue
-            wanted = format_json_path(list(prefix))
-            for dup_doc, key_path, line, col in positions.duplicate_keys():
-                if dup_doc != doc_index or (wanted and not key_path.startswith(wanted + ".")):
-                    continue
-                if (path, line, col) in seen:
-                    continue
-                seen.add((path, line, col))
-                key_path = key_path[len(wanted) + 1 :] if wanted else key_path
-                yield Finding(
-                    rule="duplicate-key",
-                    message=f"key '{key_path.rsplit('.', 1)[-1]}' appears twice in one mapping; YAML keeps the last one silently",
-                    path=path,
-                    line=line,
-                    column=col,
-                    json_path=key_path,
-                    object=ObjectRef.of(obj.data),
-                    environment=obj.environment or "",
-                    engine="schema",
-                    hint="remove one of the two keys",
-                )
-
-
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -523,12 +325,3 @@ def _display(path: Path) -> str:
 
 def models_by_environment(config: PlatformConfig, models: list[Model]) -> dict[str, list[str]]:
     return {env: [m.name for m in models if env in m.environments] for env in config.promotion_order}
-
-
-# KServe-aware checks and the policy gate register themselves on import, after the schema check so it
-# runs first.
-from . import kserve_checks  # noqa: E402,F401
-from . import kserve_features  # noqa: E402,F401
-from .policy import check as _policy_check  # noqa: E402,F401
-from . import admission  # noqa: E402,F401
-from . import secrets_check  # noqa: E402,F401

@@ -7,14 +7,17 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ...errors import PolicyError
-from ...results import ERROR, RULE_DESCRIPTIONS, WAIVED, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report, sort_findings
+from ...results import RULE_DESCRIPTIONS as RULE_DESCRIPTIONS_BASE
+from ...results import ERROR, WAIVED, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report, sort_findings
 from .bundle import EXCEPTIONS_FILE, PolicyBundle
 from .engine import PolicyEngine, PolicyResult
 from .waivers import WaiverSet, apply_waivers, load_waivers
 
 
-RULE_DESCRIPTIONS.setdefault("policy-disabled", "A built-in policy package the repo turned off in policies/library.yaml (reported, never failing).")
-RULE_DESCRIPTIONS.setdefault("policy-input", "An object policies cannot judge because it is not shaped like its kind (its schema refuses it).")
+RULE_DESCRIPTIONS = {
+    "policy-disabled": "A built-in policy package the repo turned off in policies/library.yaml (reported, never failing).",
+    "policy-input": "An object policies cannot judge because it is not shaped like its kind (its schema refuses it).",
+}
 
 
 def inventory(objects: Iterable[Any]) -> dict[str, Any]:
@@ -63,7 +66,7 @@ def evaluate_objects(
     A policy that fails at run time fails the run (exit 3), unless the object it failed on is one its schema
     refuses (``refused_by_schema``): the API server would never store it, the schema check reports it, and
     a rule reading ``spec.predictor.containers`` of a ``containers: null`` only fails on the shape."""
-    from ..run import finding_for  # validate.run imports the policy check, which imports this module
+    from ..checks.base import finding_for
 
     engine.set_data(policy_data((o.data for o in objects), params))
     findings: list[Finding] = []
@@ -195,4 +198,4 @@ def evaluate_paths(
         )
     findings += disabled_findings(bundle, name, namespaces)
     result = EnvironmentResult(name=name, objects=len(loaded.objects), findings=sort_findings(findings))
-    return Report(environments=[result], fail_on_warn=fail_on_warn)
+    return Report(environments=[result], fail_on_warn=fail_on_warn, rules={**RULE_DESCRIPTIONS_BASE, **RULE_DESCRIPTIONS})

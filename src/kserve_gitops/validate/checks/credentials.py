@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .. import credentials, results
-from ..results import Finding, LoadedObject
-from .run import CheckContext, check, finding_for
+from ... import credentials
+from ...results import Finding, LoadedObject
+from .base import CheckContext, finding_for
 
-results.RULE_DESCRIPTIONS["KSV013"] = "A credential (URI user and password, access key, token, private key) written into a manifest."
+RULE_DESCRIPTIONS = {"KSV013": "A credential (URI user and password, access key, token, private key) written into a manifest."}
 
 
-@check("credentials")
 def credentials_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     for obj in objects:
         if not isinstance(obj.data, dict) or obj.data.get("kind") == "Secret":

@@ -26,9 +26,8 @@ import ipaddress
 import re
 from typing import Any, Iterable, Iterator
 
-from .. import results
-from ..results import WARNING, Finding, LoadedObject
-from .run import CheckContext, check, finding_for
+from ...results import WARNING, Finding, LoadedObject
+from .base import CheckContext, finding_for
 
 GROUP = "serving.kserve.io"
 ISVC = "InferenceService"
@@ -52,7 +51,6 @@ RULE_DESCRIPTIONS = {
     "KSV009": "A label key or value the API server would reject.",
     "KSV010": "An annotation key the API server would reject.",
 }
-results.RULE_DESCRIPTIONS.update(RULE_DESCRIPTIONS)
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -128,7 +126,6 @@ def _runtime_supports(runtime: dict[str, Any], fmt: dict[str, Any], protocol: st
     return False
 
 
-@check("KSV001-runtime")
 def runtime_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     runtimes = [o for o in objects if isinstance(o.data, dict) and o.data.get("kind") in RUNTIME_KINDS]
     if not runtimes:
@@ -192,7 +189,6 @@ def _canary_migration(has_list_canary: bool) -> str:
     )
 
 
-@check("KSV002-legacy")
 def legacy_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     for obj in objects:
         data = obj.data
@@ -258,7 +254,6 @@ def unknown_fields(value: Any, schema: Any, path: list[Any]) -> Iterator[list[An
             yield from unknown_fields(item, schema["items"], [*path, i])
 
 
-@check("KSV003-version-fields")
 def version_fields_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     if ctx.schema_set is None or ctx.options.strict:
         return  # --strict: the schema check reports every unknown field already
@@ -289,7 +284,6 @@ def version_fields_check(objects: list[LoadedObject], ctx: CheckContext) -> Iter
 # --- KSV004/KSV005: RawDeployment ----------------------------------------------------------------------
 
 
-@check("KSV004-raw-deployment")
 def raw_deployment_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     for obj in _isvcs(objects):
         mode = _deployment_mode(obj, ctx)
@@ -342,7 +336,6 @@ def _list(value: object) -> list:
     return value if isinstance(value, list) else []
 
 
-@check("KSV006-predictor-host")
 def predictor_host_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     for obj in _isvcs(objects):
         transformer = _spec(obj).get("transformer")
@@ -382,7 +375,6 @@ def _predictor_host_finding(obj: LoadedObject, path: list[Any], host: str) -> Fi
 # --- KSV007: container names on built-in predictors ---------------------------------------------------
 
 
-@check("KSV007-container-name")
 def container_name_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     for obj in _isvcs(objects):
         for path, predictor in _predictors(obj):
@@ -429,7 +421,6 @@ def label_value_problem(value: Any) -> str | None:
     return None
 
 
-@check("KSV008-names")
 def names_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     for obj in objects:
         data = obj.data

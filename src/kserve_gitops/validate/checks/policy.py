@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import ContextManager, Iterable
 
 from ...results import Finding, LoadedObject
-from ..run import CheckContext, check
-from . import PolicyEngine, make_engine
-from .bundle import PolicyBundle, library_config_files, library_files, load_policies, policy_files
-from .evaluate import disabled_findings, evaluate_objects, waivers_for
+from ..policy import PolicyEngine, make_engine
+from ..policy.bundle import PolicyBundle, library_config_files, library_files, load_policies, policy_files
+from ..policy.evaluate import RULE_DESCRIPTIONS, disabled_findings, evaluate_objects, waivers_for
+from .base import CheckContext
 
 DEFAULT_POLICY_DIR = "policies"
 
@@ -55,7 +55,6 @@ def _engine_for(bundle: PolicyBundle, options) -> ContextManager[PolicyEngine]:
     return nullcontext(engine)
 
 
-@check("policy")
 def policy_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     options = ctx.options
     if not options.policies:

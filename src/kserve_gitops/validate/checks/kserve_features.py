@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .. import results
-from ..results import Finding, LoadedObject
-# The module, not its names: run.py imports this file while kserve_checks may still be initialising.
-from . import kserve_checks as ksv
-from .run import CheckContext, check, finding_for
+from ... import results
+from ...results import Finding, LoadedObject
+from . import kserve as ksv
+from .base import CheckContext, finding_for
 
 CACHE_GROUP_VERSION = "serving.kserve.io/v1alpha1"
 CACHE_KINDS = ("LocalModelCache", "LocalModelNamespaceCache", "LocalModelNodeGroup")
@@ -29,10 +28,8 @@ RULE_DESCRIPTIONS = {
     "KSV012": "Serving ports Knative rejects, or a port name that does not match the protocol.",
     "KSV020": "The environment turns mTLS between model pods and their callers off (security.mtls: false).",
 }
-results.RULE_DESCRIPTIONS.update(RULE_DESCRIPTIONS)  # one table for reporters (SARIF rule metadata)
 
 
-@check("KSV011-model-cache-version")
 def model_cache_version_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     if ctx.schema_set is None:
         return
@@ -68,7 +65,6 @@ def _serving_containers(path: list[Any], component: dict[str, Any]) -> Iterable[
         yield [*path, "containers", 0], containers[0], ""
 
 
-@check("KSV012-serving-ports")
 def serving_ports_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     for obj in ksv._isvcs(objects):
         serverless = ksv._deployment_mode(obj, ctx) not in ksv.RAW_MODES
@@ -99,7 +95,6 @@ def serving_ports_check(objects: list[LoadedObject], ctx: CheckContext) -> Itera
                         )
 
 
-@check("KSV020-mtls-off")
 def mtls_off_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     """mTLS is on unless an environment turns it off; that is allowed, and reported."""
     env = ctx.environment
