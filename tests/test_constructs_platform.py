@@ -373,7 +373,7 @@ def test_kserve_version_picks_the_charts_and_values(files: dict[str, bytes]) -> 
     assert "servingruntime" not in values  # not a key of either release's chart
     # Knative mode (dev renders; the values are the same ones helm template gets)
     from kserve_gitops.constructs.install import kserve_values
-    from kserve_gitops.synth.components_platform import install_props
+    from kserve_gitops.synth.components.platform import install_props
 
     class Ctx:
         config = load_config(REPO / "kserve-gitops.yaml")

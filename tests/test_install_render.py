@@ -24,7 +24,7 @@ from kserve_gitops.constructs.install import (
 from kserve_gitops.errors import SynthError
 from kserve_gitops.inputs.config import load_config
 from kserve_gitops.synth.app import load_inputs, synthesize
-from kserve_gitops.synth.components_platform import install_props
+from kserve_gitops.synth.components.platform import install_props
 from kserve_gitops.validate.base import index_stream
 from kserve_gitops.validate.schemas import CrdLibrary, SchemaSet
 from observability_helpers import repo_inputs

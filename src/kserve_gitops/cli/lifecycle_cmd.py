@@ -9,32 +9,10 @@ import click
 
 from ..errors import EXIT_FINDINGS
 from ..operate import lifecycle, migrate as migration
-from ..operate.lifecycle import Outcome
-from ..report.text import print_report
-from .common import State, console, console_err
+from .common import State, console, show_outcome
 
 _ENV = click.option("-e", "--env", "env", required=True, help="The environment (from kserve-gitops.yaml).")
 _DRY_RUN = click.option("--dry-run", is_flag=True, help="Print the change and validate it; write nothing.")
-
-
-def _show(outcome: Outcome, dry_run: bool) -> None:
-    out = console()
-    if outcome.diff:
-        out.print(outcome.diff, markup=False, end="")
-    for note in outcome.notes:
-        out.print(note, markup=False)
-    if outcome.report is not None and not outcome.valid:
-        print_report(outcome.report, out)
-        console_err().print(f"{outcome.summary}: the result does not validate; nothing was written", markup=False)
-        sys.exit(EXIT_FINDINGS)
-    if not outcome.edits:
-        return
-    if dry_run:
-        out.print(f"{outcome.summary} (dry run: nothing written)", markup=False)
-        return
-    generated = outcome.generated
-    regenerated = f"; regenerated {len(generated.files)} file(s) in charts/ and overlays/" if generated else ""
-    out.print(f"{outcome.summary}{regenerated}", markup=False)
 
 
 @click.command()
@@ -50,7 +28,7 @@ def canary(state: State, model: str, env: str, storage_uri: str | None, percent:
     Edits models/MODEL/ENV.yaml, prints the diff, synthesizes and validates before writing anything.
     Exit codes: 0 written, 1 the result does not validate (nothing written), 2 refused, 3 environment problem.
     """
-    _show(lifecycle.canary(state.root, model, env=env, percent=percent, storage_uri=storage_uri, dry_run=dry_run), dry_run)
+    show_outcome(lifecycle.canary(state.root, model, env=env, percent=percent, storage_uri=storage_uri, dry_run=dry_run), dry_run)
 
 
 @click.command()
@@ -60,7 +38,7 @@ def canary(state: State, model: str, env: str, storage_uri: str | None, percent:
 @click.pass_obj
 def promote(state: State, model: str, env: str, dry_run: bool) -> None:
     """Send all of MODEL's traffic to its canary in one environment (the canary becomes the predictor)."""
-    _show(lifecycle.promote(state.root, model, env=env, dry_run=dry_run), dry_run)
+    show_outcome(lifecycle.promote(state.root, model, env=env, dry_run=dry_run), dry_run)
 
 
 @click.command()
@@ -75,7 +53,7 @@ def rollback(state: State, model: str, env: str, pin: bool, last_promotion: bool
 
     Validates the model in every environment it deploys to; findings about other models do not stop it.
     """
-    _show(lifecycle.rollback(state.root, model, env=env, dry_run=dry_run, pin=pin, last_promotion=last_promotion), dry_run)
+    show_outcome(lifecycle.rollback(state.root, model, env=env, dry_run=dry_run, pin=pin, last_promotion=last_promotion), dry_run)
 
 
 @click.command()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import UsageError
-from .common import State
-from .lifecycle_cmd import _show
+from .common import State, show_outcome
 
 
 @click.group()
@@ -59,4 +58,4 @@ def add(
     outcome = registry.add_model(
         state.root, name, source, env=env, percent=percent, team=team, owner=owner, uri_map=list(uri_map), dry_run=dry_run
     )
-    _show(outcome, dry_run)
+    show_outcome(outcome, dry_run)

@@ -24,7 +24,7 @@ from ..errors import SynthError
 from ..inputs.config import Environment
 from ..inputs.models import LLM_API_VERSION, LLM_KIND, Model
 from ..inputs.yamlsrc import positions_for
-from ..synth.merge import dig, merge_patch
+from ..inputs.merge import dig, merge_patch
 from .inferenceservice import GPU_RESOURCE, MANAGED_BY, MODEL_LABEL, TOOL_ANNOTATIONS
 from .kustomize import api_object, construct_id
 

@@ -22,7 +22,7 @@ from constructs import Construct
 from ..errors import SynthError
 from ..inputs.config import Environment
 from ..inputs.models import CACHE_ANNOTATION, Model
-from ..synth.merge import dig
+from ..inputs.merge import dig
 from .kustomize import api_object
 from .models import annotation_error, effective_manifest
 

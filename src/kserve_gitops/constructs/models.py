@@ -15,7 +15,7 @@ from ..errors import SynthError
 from ..inputs.config import Environment
 from ..inputs.models import ISVC_API_VERSION, ISVC_KIND, Model
 from ..inputs.yamlsrc import positions_for
-from ..synth.merge import dig, merge_patch
+from ..inputs.merge import dig, merge_patch
 
 DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 NAMESPACE_ANNOTATION = "kserve-gitops.io/namespace"

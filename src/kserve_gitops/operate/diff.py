@@ -25,7 +25,7 @@ from ..validate.base import ObjectKey, object_key
 from ..validate.run import crd_library
 from ..validate.base import index_stream as index_objects
 from ..synth.app import load_inputs, synthesize
-from ..synth.merge import dig
+from ..inputs.merge import dig
 from ..synth.output import dump_yaml
 from . import gitrepo
 

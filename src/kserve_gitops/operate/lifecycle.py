@@ -42,7 +42,7 @@ from ..inputs.config import CONFIG_FILE, Environment
 from ..inputs.models import MODELS_DIR, Model
 from ..results import Report
 from ..synth.app import load_inputs, synthesize
-from ..synth.merge import merge_patch
+from ..inputs.merge import merge_patch
 from ..synth.output import Drift, with_stamp, write_tree
 from ..validate.base import committed_objects
 from ..validate.run import default_chart_dirs, ValidateOptions, default_crd_roots, validate_repo

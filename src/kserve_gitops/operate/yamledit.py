@@ -18,7 +18,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from ..errors import YamlError
-from ..synth.merge import dig
+from ..inputs.merge import dig
 
 # (mapping, sequence, offset): the layouts seen in Kubernetes YAML, most common first.
 INDENTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (3, 3, 0))

@@ -6,17 +6,10 @@ decide the exit code (``Report.exit_code()`` does) and never touch anything but 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, TextIO
 
 from ..results import Report
-
-
-@dataclass(frozen=True)
-class ReportOptions:
-    color: bool = False  # text only, and only when the stream is a terminal
-    summary: bool = False  # text: the summary table only, no line per finding
-    verbose: bool = False  # text: hints and the engine that found each finding
+from .options import ReportOptions
 
 
 Reporter = Callable[[Report, TextIO, ReportOptions], None]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 from ..results import ERROR, WARNING, Finding, Report
 
 if TYPE_CHECKING:
-    from . import ReportOptions
+    from .options import ReportOptions
 
 COMMANDS = {ERROR: "error", WARNING: "warning"}
 

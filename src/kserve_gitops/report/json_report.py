@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ..results import Report
 
 if TYPE_CHECKING:
-    from . import ReportOptions
+    from .options import ReportOptions
 
 FORMAT_VERSION = 1
 

@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 from ..results import ERROR, Finding, Report
 
 if TYPE_CHECKING:
-    from . import ReportOptions
+    from .options import ReportOptions
 
 
 def _line(f: Finding) -> str:

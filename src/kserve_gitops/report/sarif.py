@@ -14,7 +14,7 @@ from .. import __version__
 from ..results import ERROR, WARNING, Finding, Report
 
 if TYPE_CHECKING:
-    from . import ReportOptions
+    from .options import ReportOptions
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {ERROR: "error", WARNING: "warning"}

@@ -11,7 +11,7 @@ from rich.table import Table
 from ..results import ERROR, WARNING, Report
 
 if TYPE_CHECKING:
-    from . import ReportOptions
+    from .options import ReportOptions
 
 STYLE = {ERROR: "red", WARNING: "yellow"}
 

@@ -1,7 +1,7 @@
 """Synth: inputs → cdk8s constructs → the bytes of ``charts/`` and ``overlays/``.
 
 Components add charts to one cdk8s ``App``; ``collect_files`` turns every chart into files. Each component
-is a function of a ``SynthContext`` registered in ``COMPONENTS``; the spine's is ``models``.
+is a function of a ``SynthContext``, run in the order of the table in ``components/``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ..errors import InputError, SynthError, ToolNotFound
 from ..inputs.config import Environment, PlatformConfig
 from ..inputs.models import Model
 from ..inputs.repo import duplicate_keys, load_inputs
+from .context import ENVIRONMENT_LABEL, SynthContext
 from .output import HEADER, Drift, compare, dump_yaml, with_stamp, write_tree
 
 if TYPE_CHECKING:
@@ -37,46 +38,7 @@ def require_cdk8s():
     return cdk8s
 
 KUSTOMIZATION = "kustomization.yaml"
-ENVIRONMENT_LABEL = "kserve-gitops.io/environment"
 _SAFE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-
-
-@dataclass
-class SynthContext:
-    config: PlatformConfig
-    models: list[Model]
-    app: cdk8s.App
-    overlays: dict[str, KustomizeOverlay] = field(default_factory=dict)
-    _bases: dict[str, KustomizeBase] = field(default_factory=dict)
-
-    @property
-    def environments(self) -> list[Environment]:
-        return self.config.select(None)
-
-    def base(self, path: str, *, labels: dict[str, str] | None = None) -> KustomizeBase:
-        """The kustomize base at ``charts/<path>``, created on first use."""
-        from ..constructs.kustomize import KustomizeBase
-
-        if path not in self._bases:
-            self._bases[path] = KustomizeBase(self.app, path, labels=labels)
-        return self._bases[path]
-
-    def include(self, env: str, base: KustomizeBase | KustomizeOverlay | str) -> None:
-        """Make environment ``env``'s overlay render ``base``."""
-        target = base if isinstance(base, str) else base.output_dir
-        self.overlays[env].add_resource(target)
-
-
-Component = Callable[[SynthContext], None]
-COMPONENTS: dict[str, Component] = {}
-
-
-def component(name: str) -> Callable[[Component], Component]:
-    def register(fn: Component) -> Component:
-        COMPONENTS[name] = fn
-        return fn
-
-    return register
 
 
 def synthesize(config: PlatformConfig, models: list[Model], *, components: list[str] | None = None) -> dict[str, bytes]:
@@ -89,7 +51,7 @@ def build_app(
 ) -> cdk8s.App:
     cdk8s = require_cdk8s()
     from ..constructs.kustomize import KustomizeOverlay
-    from . import components as _registered  # noqa: F401  (registers the built-in components)
+    from .components import COMPONENTS  # the constructs: imported once Node.js is known to be there
 
     app = cdk8s.App(outdir=outdir) if outdir else cdk8s.App()
     ctx = SynthContext(config=config, models=models, app=app)

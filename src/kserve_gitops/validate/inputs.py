@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Sequence
 
-from ..errors import UsageError, YamlError
-from ..inputs.yamlsrc import Positions, load_documents, max_file_bytes, read_text
+import yaml
+
+from ..errors import RenderError, UsageError, YamlError
+from ..inputs.yamlsrc import KubeLoader, Positions, load_documents, max_file_bytes, read_text
 from ..render.kustomize import KUSTOMIZATION_NAMES, Renderer, find_renderer, render
 from ..results import LoadedObject
 
@@ -179,7 +181,6 @@ def _add(out: LoadedInputs, data: Any, *, path: str, doc_index: int) -> None:
 
 def _load_kustomization(out: LoadedInputs, directory: Path, renderer: Renderer | None) -> None:
     """Render with kustomize; each object points back at the file under the directory that defines it."""
-    from .run import parse_rendered  # run imports this module; parse_rendered is the one stream parser
 
     name = _display(directory)
     stream = render(directory, renderer=renderer or find_renderer())
@@ -219,3 +220,20 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def parse_rendered(stream: str, *, environment: str | None, path: str) -> list[LoadedObject]:
+    """The one parser of a rendered stream (kustomize's output, a committed overlay): its objects, with
+    ``kind: List`` unwrapped, as render, diff and validate all read it."""
+    try:
+        docs = [d for d in yaml.load_all(stream, Loader=KubeLoader)]
+    except yaml.YAMLError as exc:
+        raise RenderError(f"kustomize printed YAML that does not parse: {exc}", path=path) from None
+    objects = []
+    for i, doc in enumerate(d for d in docs if d is not None):
+        if isinstance(doc, dict) and doc.get("kind") == "List":
+            for item in doc.get("items") or []:
+                objects.append(LoadedObject(item, path=path, doc_index=i, environment=environment))
+            continue
+        objects.append(LoadedObject(doc, path=path, doc_index=i, environment=environment))
+    return objects

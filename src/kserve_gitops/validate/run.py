@@ -12,13 +12,10 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, Sequence
 
-import yaml
-
 from ..credentials import redact
-from ..errors import RenderError, UsageError
+from ..errors import UsageError
 from ..inputs.config import CHARTS_ENV, CONFIG_FILE, Environment, PlatformConfig, load_config
 from ..inputs.models import Model
-from ..inputs.yamlsrc import KubeLoader, positions_for
 from ..render.cache import RenderedEnvironment, render_environment
 from ..render.inputs_cache import load_inputs_cached
 from ..render.kustomize import find_renderer
@@ -26,7 +23,7 @@ from ..inputs.repo import load_inputs
 from ..results import EnvironmentResult, Finding, LoadedObject, Report, shaped_like_an_object
 from . import checks
 from .checks.base import CheckContext, finding_for
-from .inputs import load_paths
+from .inputs import load_paths, parse_rendered
 from .options import ValidateOptions
 from .schemas import CrdLibrary, SchemaSet
 from .sources import SourceMap
@@ -63,21 +60,6 @@ def crd_library(root: Path, options: "ValidateOptions | None" = None) -> CrdLibr
     extra = list(options.schema_paths) if options else []
     charts = options.chart_dirs if options and options.chart_dirs is not None else default_chart_dirs(root)
     return CrdLibrary(roots=[*extra, *default_crd_roots(root)], chart_dirs=charts)
-
-
-def parse_rendered(stream: str, *, environment: str | None, path: str) -> list[LoadedObject]:
-    try:
-        docs = [d for d in yaml.load_all(stream, Loader=KubeLoader)]
-    except yaml.YAMLError as exc:
-        raise RenderError(f"kustomize printed YAML that does not parse: {exc}", path=path) from None
-    objects = []
-    for i, doc in enumerate(d for d in docs if d is not None):
-        if isinstance(doc, dict) and doc.get("kind") == "List":
-            for item in doc.get("items") or []:
-                objects.append(LoadedObject(item, path=path, doc_index=i, environment=environment))
-            continue
-        objects.append(LoadedObject(doc, path=path, doc_index=i, environment=environment))
-    return objects
 
 
 def objects_from_rendered(rendered: RenderedEnvironment, *, environment: str, path: str) -> list[LoadedObject]:

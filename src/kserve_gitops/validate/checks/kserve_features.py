@@ -102,8 +102,8 @@ def mtls_off_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[F
         return
     from pathlib import Path
 
-    from ..inputs.config import CONFIG_FILE
-    from ..inputs.yamlsrc import positions_for
+    from ...inputs.config import CONFIG_FILE
+    from ...inputs.yamlsrc import positions_for
 
     line = col = 0
     if Path(CONFIG_FILE).is_file():

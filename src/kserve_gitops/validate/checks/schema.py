@@ -67,7 +67,7 @@ def _missing_schema(obj: LoadedObject, ctx: CheckContext, engine: str = "schema"
 
 
 def _kubeconform_findings(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
-    from .kubeconform import error_parts, is_missing_schema, run_kubeconform
+    from ..kubeconform import error_parts, is_missing_schema, run_kubeconform
 
     if not objects:
         return

@@ -7,15 +7,14 @@ every value visible in the committed YAML instead of hiding it in overlay patche
 
 from __future__ import annotations
 
-from ..constructs.dashboards import GrafanaDashboards, VllmDashboard
-from ..constructs.istio import GatewayJwtAuthentication, GatewayJwtProps, IstioModelSecurity, IstioSecurityProps
-from ..constructs.kustomize import construct_id
-from ..constructs.monitoring import KServeMonitoring, LLMMonitoringProps, MonitoringProps, VllmMonitoring
-from ..constructs.network import ModelNetworkPolicies, ModelNetworkProps
-from .app import SynthContext, component
+from ...constructs.dashboards import GrafanaDashboards, VllmDashboard
+from ...constructs.istio import GatewayJwtAuthentication, GatewayJwtProps, IstioModelSecurity, IstioSecurityProps
+from ...constructs.kustomize import construct_id
+from ...constructs.monitoring import KServeMonitoring, LLMMonitoringProps, MonitoringProps, VllmMonitoring
+from ...constructs.network import ModelNetworkPolicies, ModelNetworkProps
+from ..context import SynthContext
 
 
-@component("network")
 def network(ctx: SynthContext) -> None:
     """Default-deny NetworkPolicies and their allow-list in every model namespace."""
     for env in ctx.environments:
@@ -25,7 +24,6 @@ def network(ctx: SynthContext) -> None:
         ctx.include(env.name, base)
 
 
-@component("istio")
 def istio(ctx: SynthContext) -> None:
     """mTLS and caller allow-list in every environment unless ``security.mtls: false``; the gateway JWT where
     there is an Istio ingress gateway (Knative mode)."""
@@ -42,7 +40,6 @@ def istio(ctx: SynthContext) -> None:
         ctx.include(env.name, base)
 
 
-@component("monitoring")
 def monitoring(ctx: SynthContext) -> None:
     """PrometheusRule, ServiceMonitor/PodMonitors and Grafana dashboards per environment."""
     for env in ctx.environments:
@@ -53,7 +50,6 @@ def monitoring(ctx: SynthContext) -> None:
         ctx.include(env.name, base)
 
 
-@component("llm-monitoring")
 def llm_monitoring(ctx: SynthContext) -> None:
     """vLLM alerts (``kserve-llm-alerts``), the vLLM pods' PodMonitors and the vLLM dashboard, in the
     monitoring base of every environment that deploys an LLMInferenceService."""

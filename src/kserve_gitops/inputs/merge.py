@@ -1,5 +1,6 @@
-"""Merge semantics shared by synth and the lifecycle commands: kustomize's strategic merge on custom
-resources, which (having no patch strategy for CRDs) merges maps, replaces lists and deletes on null."""
+"""Merge semantics shared by the inputs (a model and its environment patch), synth and the lifecycle
+commands: kustomize's strategic merge on custom resources, which (having no patch strategy for CRDs) merges
+maps, replaces lists and deletes on null; and ``dig``, the nested-dict getter."""
 
 from __future__ import annotations
 

@@ -7,11 +7,11 @@ these are control-plane objects, never part of an environment's overlay.
 
 from __future__ import annotations
 
-from ..constructs.kustomize import KustomizeOverlay
-from ..constructs.workflows import AutomationProps, AutomationTemplates, StageProps
-from ..errors import SynthError
-from ..inputs.yamlsrc import positions_for
-from .app import SynthContext, component
+from ...constructs.kustomize import KustomizeOverlay
+from ...constructs.workflows import AutomationProps, AutomationTemplates, StageProps
+from ...errors import SynthError
+from ...inputs.yamlsrc import positions_for
+from ..context import SynthContext
 
 AUTOMATION_OVERLAY = "overlays/automation"
 
@@ -43,7 +43,6 @@ def automation_props(ctx: SynthContext) -> AutomationProps:
     )
 
 
-@component("automation")
 def automation(ctx: SynthContext) -> None:
     """The release and promotion WorkflowTemplates, when enabled."""
     if not ctx.config.argo_workflows.enabled:

@@ -1,19 +1,17 @@
-"""The built-in synth components. ``models`` is here; the platform components register themselves in
-``components_platform`` and ``components_observability`` (imported at the bottom)."""
+"""The model components: each model's base and its patch per environment, and local model caches."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from ..constructs.inferenceservice import InferenceService
-from ..constructs import llminferenceservice as llm
-from ..constructs.kustomize import KustomizeBaseSet, KustomizeOverlay, KustomizeOverlaySet, construct_id
-from ..constructs.modelcache import LocalModelCache, cache_props_for
-from ..constructs.models import NAMESPACE_ANNOTATION, annotation_error, environment_patch, model_namespace
-from .app import SynthContext, component
+from ...constructs.inferenceservice import InferenceService
+from ...constructs import llminferenceservice as llm
+from ...constructs.kustomize import KustomizeBaseSet, KustomizeOverlay, KustomizeOverlaySet, construct_id
+from ...constructs.modelcache import LocalModelCache, cache_props_for
+from ...constructs.models import NAMESPACE_ANNOTATION, annotation_error, environment_patch, model_namespace
+from ..context import SynthContext
 
 
-@component("models")
 def models(ctx: SynthContext) -> None:
     """One base per model under ``charts/models/<name>``; per environment and namespace an overlay that
     places the models in their namespace and patches them for the environment."""
@@ -47,7 +45,6 @@ def models(ctx: SynthContext) -> None:
             ctx.include(env.name, overlay)
 
 
-@component("modelcaches")
 def model_caches(ctx: SynthContext) -> None:
     """Per environment with ``localModelCache.nodeGroups``: a LocalModelCache for each model annotated
     ``kserve-gitops.io/local-model-cache`` (``charts/modelcaches/<env>``; cluster-scoped, so outside the
@@ -61,5 +58,3 @@ def model_caches(ctx: SynthContext) -> None:
             LocalModelCache(base, construct_id(props.name), props=props, kserve_version=env.kserve_version)
         ctx.include(env.name, base)
 
-
-from . import components_automation, components_observability, components_platform  # noqa: E402,F401

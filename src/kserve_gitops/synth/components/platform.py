@@ -17,15 +17,15 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
-from ..constructs.argocd import (
+from ...constructs.argocd import (
     ApplicationSetProps,
     AppProject,
     EnvironmentElement,
     EnvironmentsApplicationSet,
     ProjectProps,
 )
-from ..constructs.identity import IdentityProps, ModelNamespace
-from ..constructs.install import (
+from ...constructs.identity import IdentityProps, ModelNamespace
+from ...constructs.install import (
     CERT_MANAGER,
     ISTIO_REPO,
     KNATIVE_OPERATOR,
@@ -37,12 +37,12 @@ from ..constructs.install import (
     knative_serving_base,
     render_charts,
 )
-from ..constructs.kustomize import KustomizeOverlay, construct_id
-from ..constructs.runtimes import STORAGE_INITIALIZER, ServingRuntimes, release_image
-from ..errors import SynthError
-from ..inputs.config import Environment
-from ..inputs.yamlsrc import positions_for
-from .app import SynthContext, component
+from ...constructs.kustomize import KustomizeOverlay, construct_id
+from ...constructs.runtimes import STORAGE_INITIALIZER, ServingRuntimes, release_image
+from ...errors import SynthError
+from ...inputs.config import Environment
+from ...inputs.yamlsrc import positions_for
+from ..context import SynthContext
 
 ARGOCD_OVERLAY = "overlays/argocd"
 # Namespaces the platform's Applications deploy into besides the model namespaces.
@@ -108,7 +108,6 @@ def runtimes_base_path(env: Environment) -> str:
     return f"runtimes/{env.kserve_version}"
 
 
-@component("runtimes")
 def runtimes(ctx: SynthContext) -> None:
     """The platform's ClusterServingRuntimes, one base per KServe version (per environment when pinned by digest)."""
     built: set[str] = set()
@@ -147,7 +146,6 @@ def identity_props(env: Environment, namespace: str) -> IdentityProps:
     )
 
 
-@component("identity")
 def identity(ctx: SynthContext) -> None:
     """Per environment: each model namespace with its storage-config, IRSA ServiceAccount and deployer RBAC."""
     for env in ctx.environments:
@@ -194,7 +192,6 @@ def _kube_version(version: str) -> str:
     return "v" + ".".join(parts + ["0"] * (3 - len(parts)))
 
 
-@component("install")
 def install(ctx: SynthContext) -> None:
     """``install.render: true``: KServe's charts (kserve-crd, kserve-resources, the llmisvc charts on v0.20+)
     rendered offline with the pinned helm from ``charts.kserve`` into ``charts/install/<env>/kserve``, which the
@@ -221,7 +218,6 @@ def install(ctx: SynthContext) -> None:
         ctx.include(env.name, RenderedInstall(ctx.app, rendered_install_base(env), objects=objects))
 
 
-@component("argocd")
 def argocd(ctx: SynthContext) -> None:
     """AppProject + ApplicationSet in ``charts/argocd``, the install Applications per environment in
     ``charts/install/<env>``, all combined in ``overlays/argocd`` for the ArgoCD cluster. Only when
