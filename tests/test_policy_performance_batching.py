@@ -191,7 +191,7 @@ def test_module_analysis_is_cached_by_content_and_a_broken_entry_is_analysed_aga
 
     monkeypatch.setenv("KSERVE_GITOPS_CACHE", str(tmp_path / "cache"))
     fresh = load_bundle([LIBRARY_DIR])
-    entries = sorted((tmp_path / "cache" / "policy-analysis").glob("*.json"))
+    entries = sorted(bundle_module.ANALYSIS_STORE.folder.glob("*.json"))
     assert len(entries) == len(fresh.modules)
     analysed: list[str] = []
     real = bundle_module._analyse
@@ -203,7 +203,7 @@ def test_module_analysis_is_cached_by_content_and_a_broken_entry_is_analysed_aga
     entries[0].write_text("{not json")
     load_bundle([LIBRARY_DIR])
     assert len(analysed) == 1
-    entries_after = {e.name for e in (tmp_path / "cache" / "policy-analysis").glob("*.json")}
+    entries_after = {e.name for e in bundle_module.ANALYSIS_STORE.folder.glob("*.json")}
     assert entries_after == entries_before
     entries_graph = cached.rule_graph()
     assert entries_graph.facts([r.ref for r in cached.conftest_rules(cached.rule_packages())]) == fresh.rule_graph().facts(

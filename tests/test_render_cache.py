@@ -108,10 +108,10 @@ def test_hand_edited_overlay_falls_back_to_a_full_render(example_repo: Path, cac
 
 def test_a_corrupt_cache_is_a_miss(example_repo: Path, cache_dir: Path):
     assert_same_as_fresh_render(cache_dir, mode="full")
-    for pack in (cache_dir / "render").glob("*.json"):
+    for pack in (cache_dir / "render").rglob("*.json"):
         pack.write_text("{not json")
     assert_same_as_fresh_render(cache_dir, mode="full")
-    for pack in (cache_dir / "render").glob("*.json"):
+    for pack in (cache_dir / "render").rglob("*.json"):
         pack.write_text('{"format": 1, "rest": 3, "units": []}')
     assert_same_as_fresh_render(cache_dir, mode="full")
 
@@ -139,7 +139,7 @@ def test_models_cache_reloads_what_a_fresh_load_gives(example_repo: Path, cache_
 
     assert load_inputs_cached(Path("."))[1] == load_inputs(Path("."))[1]  # cold: loaded and stored
     assert load_inputs_cached(Path("."))[1] == load_inputs(Path("."))[1]  # warm: read back
-    assert list((cache_dir / "models").glob("*.json"))
+    assert list((cache_dir / "models").rglob("*.json"))
     model = Path("models/sklearn-iris/inferenceservice.yaml")
     edit(model, "name: sklearn-iris", "name: sklearn-iris\n  labels:\n    cached: \"no\"")
     assert load_inputs_cached(Path("."))[1] == load_inputs(Path("."))[1]

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from kserve_gitops.validate import schemas as S
-from kserve_gitops.validate.schemas import SchemaSet, crd_file_schemas, crd_to_schemas
+from kserve_gitops.validate.schemas import CONVERTER_VERSION, SchemaSet, crd_file_schemas, crd_to_schemas
 
 MULTI_VERSION_CRD = """
 apiVersion: apiextensions.k8s.io/v1
@@ -99,7 +99,7 @@ def test_metadata_is_checked_as_object_meta(crd_file: Path) -> None:
 
 def test_conversion_is_cached_on_disk_by_content(crd_file: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     crd_file_schemas(crd_file, False)
-    cached = sorted((private_cache / "crd-schemas").glob("*.json"))
+    cached = sorted((private_cache / "crd-schemas" / f"v{CONVERTER_VERSION}").glob("*.json"))
     assert len(cached) == 1 and cached[0].name.startswith(S.file_digest(crd_file.read_bytes()))
     # a later process reads the cache instead of converting: prove it by making conversion fail
     monkeypatch.setattr(S, "_crd_file_cache", {})
@@ -112,12 +112,12 @@ def test_conversion_is_cached_on_disk_by_content(crd_file: Path, private_cache: 
     crd_file.write_text(MULTI_VERSION_CRD.replace("size: {type: integer}", "size: {type: string}"))
     v = SchemaSet(kubernetes_version=None, crd_files=[crd_file]).validator_for("example.com/v2", "Gadget")
     assert v.is_valid(gadget("v2", {"size": "big"}))
-    assert len(list((private_cache / "crd-schemas").glob("*.json"))) == 2
+    assert len(list((private_cache / "crd-schemas" / f"v{CONVERTER_VERSION}").glob("*.json"))) == 2
 
 
 def test_a_corrupt_cache_entry_is_converted_again(crd_file: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     crd_file_schemas(crd_file, False)
-    [entry] = (private_cache / "crd-schemas").glob("*.json")
+    [entry] = (private_cache / "crd-schemas" / f"v{CONVERTER_VERSION}").glob("*.json")
     entry.write_text("{not json")
     monkeypatch.setattr(S, "_crd_file_cache", {})
     assert ("example.com/v1", "Gadget") in crd_file_schemas(crd_file, False)
@@ -126,7 +126,10 @@ def test_a_corrupt_cache_entry_is_converted_again(crd_file: Path, private_cache:
 def test_xdg_cache_home_is_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("KSERVE_GITOPS_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert S.cache_dir() == tmp_path / "xdg" / "kserve-gitops"
+    from kserve_gitops.cachedir import cache_dir
+
+    assert cache_dir() == tmp_path / "xdg" / "kserve-gitops"
+    assert S.SCHEMA_STORE.folder == tmp_path / "xdg" / "kserve-gitops" / "crd-schemas" / f"v{CONVERTER_VERSION}"
 
 
 def test_a_crd_object_validates_as_a_crd() -> None:

@@ -32,6 +32,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from ..cachedir import JsonStore
 from ..cachedir import cache_dir as default_cache_dir
 from ..inputs.yamlsrc import KubeLoader
 from .kustomize import KUSTOMIZATION_NAMES, REMOTE, Renderer, check_local_only, find_renderer, render
@@ -104,16 +105,6 @@ def render_environment(
         return RenderedEnvironment(docs=docs, data=[None] * len(docs), mode="uncached", reason=str(doubt))
 
 
-def prune(folder: Path, keep: int = 64) -> None:
-    """Keep the ``keep`` most recently written packs (one per repo checkout and environment)."""
-    try:
-        packs = sorted((e for e in os.scandir(folder) if e.name.endswith(".json")), key=lambda e: e.stat().st_mtime)
-        for entry in packs[:-keep]:
-            os.unlink(entry.path)
-    except OSError:
-        pass
-
-
 def split_stream(stream: str) -> list[str]:
     """kustomize's output split into documents (each ends with a newline; join them with ``---``)."""
     if not stream.strip():
@@ -162,8 +153,11 @@ class _EnvironmentCache:
         self.overlay = overlay
         self.renderer = renderer
         self.root = overlay.resolve()
-        key = hashlib.sha256(f"{self.root}\0{' '.join(renderer.command)}".encode()).hexdigest()[:32]
-        self.pack_path = cache_dir / "render" / f"{key}.json"
+        # Keyed by the overlay's place in its repo (overlays/<env>), not the checkout's path: a temporary copy
+        # of the repo reuses the pack. Every unit in it is checked by content before it is reused.
+        where = "/".join(self.root.parts[-2:])
+        self.pack_key = hashlib.sha256(f"{where}\0{' '.join(renderer.command)}".encode()).hexdigest()[:32]
+        self.store = JsonStore("render", CACHE_FORMAT, keep=64, root=cache_dir)
         self._tree_memo: dict[Path, tuple[str, list[str]]] = {}
         # parsed kustomizations by content hash: 2,000 tiny YAML parses cost more than the cached render
         self._parsed: dict[str, Any] = {}
@@ -259,22 +253,11 @@ class _EnvironmentCache:
 
     # -- the pack on disk --------------------------------------------------------------------------
     def _load_pack(self) -> dict | None:
-        try:
-            pack = json.loads(self.pack_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
+        pack = self.store.get(self.pack_key)
         return pack if _well_formed(pack) else None
 
     def _store_pack(self, pack: dict) -> None:
-        try:
-            self.pack_path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.pack_path.parent, prefix=".pack-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(json.dumps(pack, separators=(",", ":")))  # dumps: the C encoder; dump is pure Python
-            os.replace(tmp, self.pack_path)
-            prune(self.pack_path.parent)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        self.store.put(self.pack_key, pack)  # a cache that cannot be written only costs time
 
     # -- rendering ---------------------------------------------------------------------------------
     def render(self) -> RenderedEnvironment:

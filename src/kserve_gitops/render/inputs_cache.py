@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +23,8 @@ from ..inputs.config import PlatformConfig
 from ..errors import InputError, collect
 from ..inputs.models import MODELS_DIR, Model, load_models
 from ..inputs.repo import _config_path, load_inputs
-from ..cachedir import cache_dir as default_cache_dir
-from .cache import NO_CACHE_ENV, prune
+from ..cachedir import JsonStore
+from .cache import NO_CACHE_ENV
 
 FORMAT = 2
 
@@ -38,12 +37,14 @@ def load_inputs_cached(root: Path, *, use_cache: bool = True, cache_dir: Path | 
     folders = _model_folders(root)
     if folders is None:
         return config, load_models(config, root)
-    common = hashlib.sha256(f"{FORMAT}\0{root.resolve()}".encode())
+    # Content, not the checkout's path: a temporary copy of the repo (canary, diff) hits the same entries.
+    common = hashlib.sha256(b"inputs")
     for module in (config_module, models_module, yamlsrc):
         common.update(Path(module.__file__ or "").read_bytes())
     common.update(Path(config_path).read_bytes())
-    path = (cache_dir or default_cache_dir()) / "models" / f"{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]}.json"
-    stored = _read(path)
+    store = JsonStore("models", FORMAT, keep=64, root=cache_dir)
+    store_key = common.hexdigest()[:32]
+    stored = _read(store, store_key)
     models: list[Model] = []
     entries: dict[str, Any] = {}
     errors: list[InputError] = []
@@ -63,7 +64,7 @@ def load_inputs_cached(root: Path, *, use_cache: bool = True, cache_dir: Path | 
         models.append(model)
     collect(errors)
     if set(entries) != set(stored):
-        _write(path, entries)
+        store.put(store_key, {"models": entries})
     return config, models
 
 
@@ -100,12 +101,9 @@ def _folder_key(digest: Any, folder: Path) -> str | None:
     return digest.hexdigest()
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("models"), dict):
+def _read(store: JsonStore, key: str) -> dict[str, Any]:
+    data = store.get(key)
+    if isinstance(data, dict) and isinstance(data.get("models"), dict):
         return data["models"]
     return {}
 
@@ -137,18 +135,3 @@ def _entry_of(model: Model) -> dict[str, Any] | None:
     except (TypeError, ValueError):
         return None
     return entry if _model_from(reloaded) == model else None
-
-
-def _write(path: Path, entries: dict[str, Any]) -> None:
-    try:
-        text = json.dumps({"format": FORMAT, "models": entries}, separators=(",", ":"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".models-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-        prune(path.parent)
-    except (OSError, TypeError, ValueError):
-        pass  # a cache that cannot be written only costs time
-
-

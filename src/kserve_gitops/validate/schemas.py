@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -21,7 +20,7 @@ from typing import Any, Iterable
 import jsonschema_rs
 import yaml
 
-from ..cachedir import cache_dir
+from ..cachedir import JsonStore
 from ..errors import SchemaLoadError, UsageError
 from ..inputs.yamlsrc import KubeLoader
 
@@ -134,7 +133,9 @@ def _rewrite_refs(node: Any) -> Any:
 
 OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 # Bump when the conversion changes, so disk-cached schemas from an older converter are not reused.
-CONVERTER_VERSION = "3"
+CONVERTER_VERSION = 3
+SCHEMA_STORE = JsonStore("crd-schemas", CONVERTER_VERSION)  # converted schemas by CRD file content and mode
+CRD_JSON_STORE = JsonStore("crd-json", 1)  # CRD files as JSON, for the admission helper
 
 
 @lru_cache(maxsize=2)
@@ -255,7 +256,7 @@ def crd_file_entry(path: Path, strict: bool) -> tuple[str, dict[tuple[str, str],
     cached = _crd_file_cache.get(key)
     if cached is not None:
         return digest, cached
-    disk = cache_dir() / "crd-schemas" / f"{digest}-{'strict' if strict else 'loose'}-v{CONVERTER_VERSION}.json"
+    disk = f"{digest}-{'strict' if strict else 'loose'}"
     schemas = _read_disk_cache(disk)
     if schemas is None:
         schemas = {}
@@ -266,43 +267,27 @@ def crd_file_entry(path: Path, strict: bool) -> tuple[str, dict[tuple[str, str],
     return digest, schemas
 
 
-def _read_disk_cache(path: Path) -> dict[tuple[str, str], dict[str, Any]] | None:
+def _read_disk_cache(key: str) -> dict[tuple[str, str], dict[str, Any]] | None:
     try:
-        with open(path, encoding="utf-8") as fh:
-            entries = json.load(fh)
-        return {(e["apiVersion"], e["kind"]): e["schema"] for e in entries}
-    except (OSError, ValueError, KeyError, TypeError):
+        return {(e["apiVersion"], e["kind"]): e["schema"] for e in SCHEMA_STORE.get(key)}
+    except (KeyError, TypeError):
         return None  # absent or unreadable: convert again (a cache never decides a verdict)
 
 
-def _write_disk_cache(path: Path, schemas: dict[tuple[str, str], dict[str, Any]]) -> None:
-    _write_json_atomically(path, [{"apiVersion": a, "kind": k, "schema": s} for (a, k), s in sorted(schemas.items())])
-
-
-def _write_json_atomically(path: Path, data: Any) -> bool:
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, separators=(",", ":"))
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the whole new one
-        return True
-    except OSError:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        return False  # a read-only home must not stop validation
+def _write_disk_cache(key: str, schemas: dict[tuple[str, str], dict[str, Any]]) -> None:
+    SCHEMA_STORE.put(key, [{"apiVersion": a, "kind": k, "schema": s} for (a, k), s in sorted(schemas.items())])
 
 
 def crd_json_copy(path: Path) -> Path:
     """The CRDs of ``path`` as one JSON array, cached by content: the admission helper (Go) reads JSON ~20x
     faster than YAML, and an InferenceService CRD is 1-2 MB. Falls back to ``path`` itself."""
     data = Path(path).read_bytes()
-    copy = cache_dir() / "crd-json" / f"{file_digest(data)}.json"
+    key = file_digest(data)
+    copy = CRD_JSON_STORE.path(key)
     if copy.is_file():
         return copy
     crds = [crd for _, crd in load_crd_documents(Path(path), data=data)]
-    return copy if _write_json_atomically(copy, crds) else Path(path)
+    return CRD_JSON_STORE.put(key, crds) or Path(path)
 
 
 # --- where CRDs come from ----------------------------------------------------------------------------

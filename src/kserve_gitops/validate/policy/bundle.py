@@ -13,9 +13,7 @@ import dataclasses
 import hashlib
 import importlib.metadata
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -23,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 import regorus
 import yaml
 
-from ...cachedir import cache_dir
+from ...cachedir import JsonStore
 from ...errors import PolicyError
 
 if TYPE_CHECKING:
@@ -363,7 +361,7 @@ def parse_module(path: str, text: str) -> PolicyModule:
     """
     from .facts import node_from_json
 
-    cache = _analysis_cache_file(path, text)
+    cache = _analysis_key(path, text)
     cached = _read_analysis(cache)
     if cached is not None:
         try:
@@ -424,11 +422,12 @@ def _analyse(path: str, text: str) -> PolicyModule:
 
 
 ANALYSIS_VERSION = 1  # bump when what parse_module records changes
+ANALYSIS_STORE = JsonStore("policy-analysis", ANALYSIS_VERSION)
 
 
-def _analysis_cache_file(path: str, text: str) -> Path:
-    key = hashlib.sha256(json.dumps([ANALYSIS_VERSION, _regorus_version(), path, text]).encode("utf-8")).hexdigest()
-    return cache_dir() / "policy-analysis" / f"{key}.json"
+def _analysis_key(path: str, text: str) -> str:
+    """The analysis's key: the module's path and text, and the engine that parsed it."""
+    return hashlib.sha256(json.dumps([_regorus_version(), path, text]).encode("utf-8")).hexdigest()
 
 
 def _regorus_version() -> str:
@@ -438,16 +437,12 @@ def _regorus_version() -> str:
         return getattr(regorus, "__version__", "unknown")
 
 
-def _read_analysis(cache: Path) -> dict[str, Any] | None:
-    try:
-        with open(cache, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError):
-        return None
+def _read_analysis(key: str) -> dict[str, Any] | None:
+    data = ANALYSIS_STORE.get(key)
     return data if isinstance(data, dict) else None
 
 
-def _write_analysis(cache: Path, module: PolicyModule) -> None:
+def _write_analysis(key: str, module: PolicyModule) -> None:
     from .facts import node_to_json
 
     data = {
@@ -456,14 +451,7 @@ def _write_analysis(cache: Path, module: PolicyModule) -> None:
         "kinds": sorted(module.kinds) if module.kinds is not None else None,
         "nodes": [node_to_json(n) for n in module.nodes],
     }
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".tmp-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, separators=(",", ":"))
-        os.replace(tmp, cache)  # atomic: a concurrent reader sees no entry or the whole entry
-    except OSError:
-        pass  # a read-only home must not stop validation
+    ANALYSIS_STORE.put(key, data)
 
 
 def _ref_text(node: dict[str, Any]) -> str:
