@@ -491,7 +491,7 @@ def _helm_template(command: list[str], chart: Path, values: str) -> list[Any]:
 
     import yaml
 
-    from ..cachedir import cache_dir
+    from ..cachedir import JsonStore
     from ..tools import run_tool
 
     helm = Path(command[0])
@@ -500,20 +500,15 @@ def _helm_template(command: list[str], chart: Path, values: str) -> list[Any]:
     key = hashlib.sha256(
         "\0".join([str(helm.resolve()), str(stat.st_size), str(stat.st_mtime_ns), _tree_digest(chart), values, *stable]).encode()
     ).hexdigest()
-    cached = cache_dir() / "helm" / f"{key}.json"
+    store = JsonStore("helm", 1, keep=32)
     use_cache = not os.environ.get("KSERVE_GITOPS_NO_CACHE")
-    if use_cache and cached.is_file():
-        try:
-            return json.loads(cached.read_text())
-        except ValueError:
-            pass  # a damaged entry: render again
+    cached = store.get(key) if use_cache else None
+    if isinstance(cached, list):
+        return cached  # a damaged entry is a miss: rendered again
     out = run_tool(command, timeout=300).stdout.decode()
     docs = [d for d in yaml.load_all(out, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if d is not None]
     if use_cache:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(docs))
-        tmp.replace(cached)
+        store.put(key, docs)
     return docs
 
 
