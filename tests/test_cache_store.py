@@ -11,7 +11,7 @@ from pathlib import Path
 from conftest import copy_example
 from kserve_gitops.cachedir import JsonStore
 from kserve_gitops.render.cache import render_environment
-from kserve_gitops.render.inputs_cache import load_inputs_cached
+from kserve_gitops.inputs.cache import load_inputs_cached
 
 
 def test_put_get_and_a_corrupt_entry_is_a_miss(tmp_path: Path) -> None:

@@ -135,7 +135,7 @@ def test_no_cache_writes_nothing(example_repo: Path, cache_dir: Path):
 def test_models_cache_reloads_what_a_fresh_load_gives(example_repo: Path, cache_dir: Path):
     from kserve_gitops.errors import ModelError
     from kserve_gitops.inputs.repo import load_inputs
-    from kserve_gitops.render.inputs_cache import load_inputs_cached
+    from kserve_gitops.inputs.cache import load_inputs_cached
 
     assert load_inputs_cached(Path("."))[1] == load_inputs(Path("."))[1]  # cold: loaded and stored
     assert load_inputs_cached(Path("."))[1] == load_inputs(Path("."))[1]  # warm: read back

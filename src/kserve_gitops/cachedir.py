@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 
+NO_CACHE_ENV = "KSERVE_GITOPS_NO_CACHE"  # set: every cache is bypassed (nothing read, nothing written)
+
+
 def cache_dir() -> Path:
     """``$KSERVE_GITOPS_CACHE``, else ``$XDG_CACHE_HOME/kserve-gitops``, else ``~/.cache/kserve-gitops``."""
     explicit = os.environ.get("KSERVE_GITOPS_CACHE")

@@ -491,7 +491,7 @@ def _helm_template(command: list[str], chart: Path, values: str) -> list[Any]:
 
     import yaml
 
-    from ..cachedir import JsonStore
+    from ..cachedir import NO_CACHE_ENV, JsonStore
     from ..tools import run_tool
 
     helm = Path(command[0])
@@ -501,7 +501,7 @@ def _helm_template(command: list[str], chart: Path, values: str) -> list[Any]:
         "\0".join([str(helm.resolve()), str(stat.st_size), str(stat.st_mtime_ns), _tree_digest(chart), values, *stable]).encode()
     ).hexdigest()
     store = JsonStore("helm", 1, keep=32)
-    use_cache = not os.environ.get("KSERVE_GITOPS_NO_CACHE")
+    use_cache = not os.environ.get(NO_CACHE_ENV)
     cached = store.get(key) if use_cache else None
     if isinstance(cached, list):
         return cached  # a damaged entry is a miss: rendered again

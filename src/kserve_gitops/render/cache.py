@@ -32,14 +32,13 @@ from typing import Any, Iterable
 
 import yaml
 
-from ..cachedir import JsonStore
+from ..cachedir import NO_CACHE_ENV, JsonStore
 from ..cachedir import cache_dir as default_cache_dir
 from ..inputs.yamlsrc import KubeLoader
 from .kustomize import KUSTOMIZATION_NAMES, REMOTE, Renderer, check_local_only, find_renderer, render
 
 # Bump when the pack layout or the fingerprint recipe changes: old packs are then simply not found.
 CACHE_FORMAT = 1
-NO_CACHE_ENV = "KSERVE_GITOPS_NO_CACHE"
 
 # Keys whose effect is per object (or confined to the folder that holds them). Anything else (generators,
 # name prefixes, replacements, components, helm charts...) may tie objects of different units together,

@@ -17,7 +17,7 @@ from ..errors import UsageError
 from ..inputs.config import CHARTS_ENV, CONFIG_FILE, Environment, PlatformConfig, load_config
 from ..inputs.models import Model
 from ..render.cache import RenderedEnvironment, render_environment
-from ..render.inputs_cache import load_inputs_cached
+from ..inputs.cache import load_inputs_cached
 from ..render.kustomize import find_renderer
 from ..inputs.repo import load_inputs
 from ..results import EnvironmentResult, Finding, LoadedObject, Report, shaped_like_an_object

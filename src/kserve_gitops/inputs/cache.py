@@ -16,15 +16,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..inputs import config as config_module
-from ..inputs import models as models_module
-from ..inputs import yamlsrc
-from ..inputs.config import PlatformConfig
+from . import config as config_module
+from . import models as models_module
+from . import yamlsrc
+from .config import PlatformConfig
 from ..errors import InputError, collect
-from ..inputs.models import MODELS_DIR, Model, load_models
-from ..inputs.repo import _config_path, load_inputs
-from ..cachedir import JsonStore
-from .cache import NO_CACHE_ENV
+from .models import MODELS_DIR, Model, load_models
+from .repo import _config_path, load_inputs
+from ..cachedir import NO_CACHE_ENV, JsonStore
 
 FORMAT = 2
 
