@@ -10,7 +10,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 
 from ..errors import ConfigError, UsageError
 from . import modes
@@ -217,7 +216,20 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+@lru_cache(maxsize=1)
+def _fast_validator() -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.Draft202012Validator(config_schema())
+
+
 def _check_schema(data: dict[str, Any], name: str) -> None:
+    # The fast path (jsonschema-rs) says whether the file is valid; only a file that is not pays for
+    # python-jsonschema (~100 ms of imports), whose best_match picks the error worth reporting.
+    if _fast_validator().is_valid(data):
+        return
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(config_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if not errors:
