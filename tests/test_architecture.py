@@ -128,3 +128,29 @@ def test_every_relative_import_names_a_module_of_the_package() -> None:
                 if target not in MODULES and not all(f"{target}.{alias.name}" in MODULES for alias in node.names):
                     unresolved.append((name, node.lineno, target))
     assert unresolved == []
+
+
+def test_no_name_is_used_that_is_not_defined() -> None:
+    # a module split in two leaves names behind; pyflakes finds them before the code path runs
+    from pyflakes import messages
+    from pyflakes.api import checkPath
+    from pyflakes.reporter import Reporter
+
+    class Collect(Reporter):
+        def __init__(self) -> None:
+            self.found: list[str] = []
+
+        def flake(self, message) -> None:
+            if isinstance(message, (messages.UndefinedName, messages.UndefinedExport, messages.UndefinedLocal)):
+                self.found.append(str(message))
+
+        def syntaxError(self, filename, msg, lineno, offset, text) -> None:
+            self.found.append(f"{filename}:{lineno}: {msg}")
+
+        def unexpectedError(self, filename, msg) -> None:
+            self.found.append(f"{filename}: {msg}")
+
+    reporter = Collect()
+    for path in sorted(MODULES.values()):
+        checkPath(str(path), reporter)
+    assert reporter.found == []

@@ -10,7 +10,6 @@ a summary line that holds in every environment is reported once as ``all: ...``.
 from __future__ import annotations
 
 import difflib
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from ..validate.base import index_stream as index_objects
 from ..synth.app import load_inputs, synthesize
 from ..inputs.merge import dig
 from ..synth.output import dump_yaml
+from ..synth.scratch import scratch_tree
 from . import gitrepo
 
 GPU_KEYS = ("nvidia.com/gpu", "amd.com/gpu")
@@ -121,12 +121,7 @@ def render_inputs(root: Path) -> dict[str, dict[ObjectKey, dict[str, Any]]]:
     """Synthesize ``root``'s inputs into a scratch folder and render every environment: env → objects."""
     config, models = load_inputs(root)
     files = synthesize(config, models)
-    with tempfile.TemporaryDirectory(prefix="kserve-gitops-diff-") as tmp:
-        out = Path(tmp)
-        for rel, content in files.items():
-            target = out / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+    with scratch_tree(purpose="diff", files=files) as out:
         envs = [env.name for env in config.select(None)]
         # the control plane (the ArgoCD hub's objects, Argo Workflows templates) is diffed as rows of its own
         envs += [name for name in CONTROL_PLANES if f"overlays/{name}/kustomization.yaml" in files]

@@ -44,6 +44,7 @@ from ..results import Report
 from ..synth.app import load_inputs, synthesize
 from ..inputs.merge import merge_patch
 from ..synth.output import Drift, with_stamp, write_tree
+from ..synth.scratch import scratch_tree
 from ..validate.base import committed_objects
 from ..validate.run import default_chart_dirs, ValidateOptions, default_crd_roots, validate_repo
 from . import yamledit
@@ -707,22 +708,7 @@ def check_candidate(
 ) -> tuple[dict[str, bytes], Report | None]:
     """Synthesize (and validate) the repo with ``edits`` applied, in a temporary copy; returns the
     synthesized files and the report. Errors name the real files, not the copy."""
-    with tempfile.TemporaryDirectory(prefix="kserve-gitops-check-") as tmp:
-        copy_root = Path(tmp) / "repo"
-        copy_root.mkdir()
-        for name in REPO_INPUTS:
-            src = root / name
-            if src.is_dir():
-                shutil.copytree(src, copy_root / name, symlinks=True)
-            elif src.is_file():
-                shutil.copy2(src, copy_root / name)
-        for edit in edits:
-            path = copy_root / edit.path
-            if edit.after is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(edit.after, encoding="utf-8")
+    with scratch_tree(purpose="check", copy_from=root, names=REPO_INPUTS, files={str(e.path): e.after for e in edits}) as copy_root:
         try:
             config, models = load_inputs(copy_root)
             with outside_paths_of(root):

@@ -9,12 +9,11 @@ from __future__ import annotations
 import posixpath
 import re
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import InputError, SynthError, ToolNotFound
-from ..inputs.config import Environment, PlatformConfig
+from ..inputs.config import PlatformConfig
 from ..inputs.models import Model
 from ..inputs.repo import duplicate_keys, load_inputs
 from .context import ENVIRONMENT_LABEL, SynthContext
@@ -22,8 +21,6 @@ from .output import HEADER, Drift, compare, dump_yaml, with_stamp, write_tree
 
 if TYPE_CHECKING:
     import cdk8s
-
-    from ..constructs.kustomize import KustomizeBase, KustomizeOverlay
 
 
 def require_cdk8s():

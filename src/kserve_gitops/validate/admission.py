@@ -42,6 +42,7 @@ from typing import Any, Iterable, Sequence
 from ..errors import ToolFailed
 from ..results import ERROR, WARNING, LoadedObject
 from ..tools import find_tool, run_tool
+from .schemas import crd_json_copy
 
 KSERVE_GROUP = "serving.kserve.io"
 HELPER_NAME = "kserve-admission-{version}"

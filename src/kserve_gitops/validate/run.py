@@ -19,7 +19,6 @@ from ..inputs.models import Model
 from ..render.cache import RenderedEnvironment, render_environment
 from ..inputs.cache import load_inputs_cached
 from ..render.kustomize import find_renderer
-from ..inputs.repo import load_inputs
 from ..results import EnvironmentResult, Finding, LoadedObject, Report, shaped_like_an_object
 from . import checks
 from .checks.base import CheckContext, finding_for

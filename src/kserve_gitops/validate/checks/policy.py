@@ -15,7 +15,7 @@ from typing import ContextManager, Iterable
 from ...results import Finding, LoadedObject
 from ..policy import PolicyEngine, make_engine
 from ..policy.bundle import PolicyBundle, library_config_files, library_files, load_policies, policy_files
-from ..policy.evaluate import RULE_DESCRIPTIONS, disabled_findings, evaluate_objects, waivers_for
+from ..policy.evaluate import disabled_findings, evaluate_objects, waivers_for
 from .base import CheckContext
 
 DEFAULT_POLICY_DIR = "policies"
