@@ -96,7 +96,7 @@ def test_a_change_everywhere_reads_all(repo: Path, cli) -> None:
 def test_runtime_image_change(repo: Path, cli) -> None:
     config = repo / "kserve-gitops.yaml"
     text = config.read_text()
-    line = next(ln for ln in text.splitlines() if "sklearnserver:v0.14.1" in ln)
+    line = next(ln for ln in text.splitlines() if "sklearnserver:v0.14.1: \"sha256:" in ln)  # prod's digest pin
     key = line.split(': "sha256:')[0]
     config.write_text(text.replace(line, f'{key}: "sha256:{"1" * 64}"'))
     result = cli("diff")
