@@ -52,14 +52,19 @@ T = TypeVar("T")
 
 
 def _located(ctx: SynthContext, env: Environment, parts: list, build: Callable[[], T]) -> T:
-    """Run ``build``; a SynthError without a place gets the environment's place in kserve-gitops.yaml."""
+    """Run ``build``; a SynthError without a place gets the environment's place in kserve-gitops.yaml (an
+    image missing from kserveReleases: that release's ``images``)."""
     try:
         return build()
     except SynthError as err:
         if err.path:
             raise
         path = str(ctx.config.path)
-        line, col, found = positions_for(path).locate(0, ["environments", env.name, *parts])
+        if (err.field or "").startswith("kserveReleases."):
+            parts_in_file = ["kserveReleases", env.kserve_version, "images"]
+        else:
+            parts_in_file = ["environments", env.name, *parts]
+        line, col, found = positions_for(path).locate(0, parts_in_file)
         raise SynthError(
             err.message,
             path=path,
@@ -90,18 +95,6 @@ def release_images(ctx: SynthContext, env: Environment) -> dict[str, str]:
     return images
 
 
-def _release_located(ctx: SynthContext, env: Environment, build: Callable[[], T]) -> T:
-    """Run ``build``; an image missing from kserveReleases is reported at that release's images."""
-    try:
-        return build()
-    except SynthError as err:
-        if err.path or not (err.field or "").startswith("kserveReleases."):
-            raise
-        path = str(ctx.config.path)
-        line, col, _ = positions_for(path).locate(0, ["kserveReleases", env.kserve_version, "images"])
-        raise SynthError(err.message, path=path, line=line, column=col, field=err.field, hint=err.hint) from None
-
-
 def runtimes_base_path(env: Environment) -> str:
     if env.require_image_digests:
         return f"runtimes/{env.kserve_version}-{env.name}"
@@ -120,7 +113,7 @@ def runtimes(ctx: SynthContext) -> None:
                 ctx,
                 env,
                 ["images"] if env.require_image_digests else ["kserve", "version"],
-                lambda: _release_located(ctx, env, lambda: ServingRuntimes(
+                lambda: ServingRuntimes(
                     base,
                     "runtimes",
                     kserve_version=env.kserve_version,
@@ -128,7 +121,7 @@ def runtimes(ctx: SynthContext) -> None:
                     digests=env.image_digests,
                     require_digests=env.require_image_digests,
                     environment=env.name,
-                )),
+                ),
             )
         ctx.include(env.name, ctx.base(path))
 
@@ -167,7 +160,7 @@ def install_props(ctx: SynthContext, env: Environment) -> InstallProps:
         server=env.cluster_server,
         kserve_version=env.kserve_version,
         serverless=env.serverless,
-        storage_initializer=_release_located(ctx, env, lambda: release_image(release_images(ctx, env), STORAGE_INITIALIZER, env.kserve_version)),
+        storage_initializer=release_image(release_images(ctx, env), STORAGE_INITIALIZER, env.kserve_version),
         mesh=env.mesh,
         automated=env.automated_sync,
         repo_url=ctx.config.repo_url,
@@ -210,7 +203,7 @@ def install(ctx: SynthContext) -> None:
                 column=col,
                 field=f"environments.{env.name}.install.render",
             )
-        props = install_props(ctx, env)
+        props = _located(ctx, env, ["kserve", "version"], lambda: install_props(ctx, env))
         objects = _located(
             ctx, env, ["kserve", "version"],
             lambda: render_charts(props, charts_dir, kubernetes_version=_kube_version(env.kubernetes_version)),
