@@ -7,6 +7,7 @@ Every guard a PR gate needs lives here: size cap, binary and encoding checks, al
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,8 +138,15 @@ def load_documents(path: str | Path, *, text: str | None = None, allow_empty: bo
     name = str(path)
     if text is None:
         text = read_text(path)
+    docs = _documents(name, _load_all(name, text), text)
+    if not docs and not allow_empty:
+        raise YamlError("file is empty (no YAML document)", path=name)
+    return docs
+
+
+def _load_all(name: str, text: str) -> list[Any]:
     try:
-        raw = list(yaml.load_all(text, Loader=KubeLoader))
+        return list(yaml.load_all(text, Loader=KubeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YamlError(
@@ -152,15 +160,46 @@ def load_documents(path: str | Path, *, text: str | None = None, allow_empty: bo
         raise YamlError(f"invalid YAML: {exc}", path=name) from None
     except RecursionError:
         raise YamlError(f"YAML nested too deeply (more than {MAX_DEPTH} levels)", path=name) from None
+
+
+def _documents(name: str, raw: list[Any], text: str) -> list[Document]:
+    """The non-empty documents of a parsed stream, after the alias-bomb and depth guards."""
     if "&" in text and "*" in text:
         for i, doc in enumerate(raw):
             _check_expansion(doc, name, i)
     docs = [Document(i, d, name) for i, d in enumerate(raw) if d is not None]
-    if not docs and not allow_empty:
-        raise YamlError("file is empty (no YAML document)", path=name)
     for doc in docs:
         _check_depth(doc.data, name)
     return docs
+
+
+# A document-start marker at column 0 ends any scalar or collection before it (YAML forbids it inside
+# one), so a stream cut just before such lines gives pieces that parse alone: how one large rendered file
+# is parsed on every core.
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
+
+
+def split_stream_text(text: str, pieces: int) -> list[str]:
+    """``text`` cut into about ``pieces`` parts at document-start lines (whole when it cannot be cut).
+
+    A stream with directives (``%YAML``, ``%TAG``) stays whole: a directive binds to the document after it.
+    """
+    if pieces < 2 or text.startswith("%") or "\n%" in text:
+        return [text]
+    starts = [match.start() for match in _DOCUMENT_START.finditer(text)]
+    cuts = [0]
+    for k in range(1, pieces):
+        at = bisect.bisect_left(starts, len(text) * k // pieces)
+        if at < len(starts) and starts[at] > cuts[-1]:
+            cuts.append(starts[at])
+    return [text[a:b] for a, b in zip(cuts, [*cuts[1:], len(text)])]
+
+
+def parse_stream_piece(path: str, text: str) -> tuple[int, list[Document]]:
+    """One piece of ``split_stream_text``: (how many documents it holds, empty ones included; its
+    non-empty documents, indexed from 0 within the piece). Errors are ``load_documents``' own."""
+    raw = _load_all(path, text)
+    return len(raw), _documents(path, raw, text)
 
 
 def load_one(path: str | Path, *, text: str | None = None) -> Any:
@@ -238,6 +277,17 @@ def _check_depth(doc: Any, path: str) -> None:
 _positions_cache: dict[str, "Positions"] = {}
 
 
+class _NodeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Composes node trees without resolving implicit tags: positions need a file's shape, not its types,
+    and resolving every scalar is most of the cost of composing."""
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        return _NODE_TAGS[kind]
+
+
+_NODE_TAGS = {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq", yaml.MappingNode: "tag:yaml.org,2002:map"}
+
+
 class Positions:
     """Line/column lookup for JSON paths inside a YAML file, built once from the node tree."""
 
@@ -249,37 +299,20 @@ class Positions:
             except YamlError:
                 text = ""
         try:
-            self._docs = [n for n in yaml.compose_all(text, Loader=_BaseLoader) if n is not None]
+            # one node per document, empty ones included: the same indexes as load_documents' documents
+            self._docs = list(yaml.compose_all(text, Loader=_NodeLoader))
         except (yaml.YAMLError, RecursionError):
             self._docs = []
         self._doc_lines = [n.start_mark.line + 1 for n in self._docs]
-        # compose_all drops empty documents just like load_documents, so indexes line up only for
-        # non-empty ones; map the loader's document index to the composed list in order.
-        self._index_map = self._map_indexes(text)
-
-    def _map_indexes(self, text: str) -> dict[int, int]:
-        mapping: dict[int, int] = {}
-        try:
-            raw = list(yaml.load_all(text, Loader=KubeLoader))
-        except Exception:
-            return {i: i for i in range(len(self._docs))}
-        composed = 0
-        for i, data in enumerate(raw):
-            if data is not None:
-                mapping[i] = composed
-                composed += 1
-        return mapping
 
     def document_line(self, doc_index: int) -> int:
-        j = self._index_map.get(doc_index, doc_index)
-        return self._doc_lines[j] if 0 <= j < len(self._doc_lines) else 1
+        return self._doc_lines[doc_index] if 0 <= doc_index < len(self._doc_lines) else 1
 
     def locate(self, doc_index: int, json_path: Sequence[Any]) -> tuple[int, int, bool]:
         """Return (line, column, exact) of the deepest node on ``json_path`` that exists."""
-        j = self._index_map.get(doc_index, doc_index)
-        if not (0 <= j < len(self._docs)):
+        if not (0 <= doc_index < len(self._docs)):
             return (1, 1, False)
-        node = self._docs[j]
+        node = self._docs[doc_index]
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         for part in json_path:
             child = None
@@ -303,9 +336,7 @@ class Positions:
 
     def duplicate_keys(self) -> Iterator[tuple[int, str, int, int]]:
         """Yield (doc_index, key path, line, column) for keys that appear twice in one mapping."""
-        reverse = {v: k for k, v in self._index_map.items()}
-        for j, root in enumerate(self._docs):
-            doc_index = reverse.get(j, j)
+        for doc_index, root in enumerate(self._docs):
             stack: list[tuple[yaml.Node, str]] = [(root, "")]
             while stack:
                 node, where = stack.pop()
