@@ -151,3 +151,30 @@ def test_validate_warns_when_mtls_is_turned_off():
     [finding] = [f for f in validate_objects([], env=off, options=options, library=library).findings if f.rule == "KSV020"]
     assert finding.severity == WARNING and finding.environment == "prod"
     assert "security.mtls: false" in finding.message and finding.path == "kserve-gitops.yaml"
+
+
+
+def test_the_mtls_warning_points_into_the_repo_it_came_from(example_repo, tmp_path, monkeypatch) -> None:
+    """With --repo DIR from another folder, KSV020 names DIR's kserve-gitops.yaml at the security.mtls line."""
+    import json
+
+    from click.testing import CliRunner
+
+    from kserve_gitops.cli.main import cli as command
+
+    config = example_repo / "kserve-gitops.yaml"
+    text = config.read_text()
+    anchor = "  prod:\n"
+    assert anchor in text
+    config.write_text(text.replace(anchor, anchor + "    security:\n      mtls: false\n", 1))
+    mtls_line = config.read_text().splitlines().index("      mtls: false") + 1
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: models-prod}\n")
+    monkeypatch.chdir(elsewhere)
+    result = CliRunner().invoke(
+        command, ["--repo", str(example_repo), "validate", "cm.yaml", "-e", "prod", "-o", "json", "--no-admission", "--no-policy"],
+        catch_exceptions=False,
+    )
+    findings = [f for f in json.loads(result.output)["findings"] if f["rule"] == "KSV020"]
+    assert [(f["path"], f["line"], f["column"]) for f in findings] == [(str(config), mtls_line, 7)]

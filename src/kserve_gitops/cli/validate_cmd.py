@@ -109,7 +109,7 @@ def validate(
         options.base_objects = objects_at_ref(state.root, base_ref, names)
     try:
         if paths:
-            report = validate_paths(list(paths), options, root=state.root, stdin=click.get_binary_stream("stdin"))
+            report = validate_paths(list(paths), options, root=state.root, stdin=sys.stdin.buffer)
         else:
             report = validate_repo(state.root, options)
     except InputError as exc:

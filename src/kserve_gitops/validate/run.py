@@ -100,13 +100,14 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
         rendered = {name: future.result() for name, future in futures.items()}
     sources = SourceMap(root, models)
     library = crd_library(root, options)
+    config_path = _display(root / CONFIG_FILE)
     jobs = []
     for env in envs:
         display = _display(root / "overlays" / env.name)
         objects = objects_from_rendered(rendered[env.name], environment=env.name, path=display)
         for obj in objects:
             sources.attach(obj)
-        jobs.append((objects, env, options, library, sum(1 for m in models if env.name in m.environments)))
+        jobs.append((objects, env, options, library, sum(1 for m in models if env.name in m.environments), config_path))
     if planes:
         newest = max((e.kubernetes_version for e in config.environments.values()), key=_version_key)
         plane_options = dataclasses.replace(options, kubernetes_version=options.kubernetes_version or newest, admission=False, base_objects=None)
@@ -115,7 +116,7 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
         objects = objects_from_rendered(rendered[name], environment=name, path=display)
         for obj in objects:
             sources.attach(obj)
-        jobs.append((objects, name, plane_options, library, 0))
+        jobs.append((objects, name, plane_options, library, 0, config_path))
     report = Report(fail_on_warn=options.fail_on_warn, rules=checks.RULES)
     workers = _parallel_workers(jobs, options)
     if workers > 1:
@@ -175,12 +176,12 @@ def _one_policy_process() -> None:
 
 
 def _validate_environment(job: tuple) -> EnvironmentResult:
-    objects, env, options, library, models = job
+    objects, env, options, library, models, config_path = job
     if isinstance(env, str):  # a control-plane overlay (argocd, automation): no environment's versions
-        result = validate_objects(objects, env=None, options=options, library=library, name=env)
+        result = validate_objects(objects, env=None, options=options, library=library, name=env, config_path=config_path)
         result.models = models
         return result
-    result = validate_objects(objects, env=env, options=options, library=library)
+    result = validate_objects(objects, env=env, options=options, library=library, config_path=config_path)
     result.models = models
     return result
 
@@ -214,7 +215,9 @@ def validate_paths(
     library = crd_library(root, options)
     for obj in loaded.objects:
         obj.environment = env.name if env else None
-    result = validate_objects(loaded.objects, env=env, options=options, library=library, name=env.name if env else "files")
+    result = validate_objects(
+        loaded.objects, env=env, options=options, library=library, name=env.name if env else "files", config_path=_display(root / CONFIG_FILE)
+    )
     if loaded.errors:
         # A file that does not parse is one finding among the others; the rest are still checked.
         result.findings = sorted([*result.findings, *(_syntax_finding(e, env) for e in loaded.errors)], key=Finding.sort_key)
@@ -245,6 +248,7 @@ def validate_objects(
     options: ValidateOptions,
     library: CrdLibrary,
     name: str | None = None,
+    config_path: str = CONFIG_FILE,
 ) -> EnvironmentResult:
     kserve_version = options.kserve_version or (env.kserve_version if env else None)
     schema_set = None
@@ -257,7 +261,7 @@ def validate_objects(
     # Only the schema check and the credential scan see what is not shaped like an object (metadata or
     # spec not a mapping): the API server cannot decode it, and every other check reads metadata.name.
     shaped = [o for o in objects if shaped_like_an_object(o.data)]
-    ctx = CheckContext(environment=env, options=options, schema_set=schema_set, all_objects=shaped)
+    ctx = CheckContext(environment=env, options=options, schema_set=schema_set, all_objects=shaped, config_path=config_path)
     findings: list[Finding] = [] if schema_set is not None else [_undecodable(o) for o in objects if not shaped_like_an_object(o.data)]
 
     def given(check_name: str) -> list[LoadedObject]:

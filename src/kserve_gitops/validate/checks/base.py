@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ...inputs.config import Environment
+from ...inputs.config import CONFIG_FILE, Environment
 from ...inputs.yamlsrc import format_json_path, positions_for
 from ...results import ERROR, Finding, LoadedObject, ObjectRef
 from ..inputs import STDIN, FileObject, stdin_positions
@@ -20,6 +20,8 @@ class CheckContext:
     options: ValidateOptions
     schema_set: SchemaSet | None
     all_objects: list[LoadedObject]
+    # where the environment's kserve-gitops.yaml is, as findings show it (the repo may not be the cwd)
+    config_path: str = CONFIG_FILE
 
 
 Check = Callable[[list[LoadedObject], CheckContext], Iterable[Finding]]

@@ -102,17 +102,16 @@ def mtls_off_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[F
         return
     from pathlib import Path
 
-    from ...inputs.config import CONFIG_FILE
     from ...inputs.yamlsrc import positions_for
 
     line = col = 0
-    if Path(CONFIG_FILE).is_file():
-        line, col, _ = positions_for(CONFIG_FILE).locate(0, ["environments", env.name, "security", "mtls"])
+    if Path(ctx.config_path).is_file():
+        line, col, _ = positions_for(ctx.config_path).locate(0, ["environments", env.name, "security", "mtls"])
     yield Finding(
         rule="KSV020",
         message=f"environment {env.name} turns mTLS off (security.mtls: false): model pods accept plain-text "
         "traffic and no PeerAuthentication or caller allow-list is written",
-        path=CONFIG_FILE,
+        path=ctx.config_path,
         line=line,
         column=col,
         severity=results.WARNING,
