@@ -8,6 +8,7 @@ value copies it into CI logs, annotations and SARIF uploads. ``find`` names wher
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Iterator
 
@@ -18,6 +19,9 @@ SECRET_VALUE = re.compile(
     r"(AKIA|ASIA)[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|gh[pousr]_[A-Za-z0-9]{36}|xox[abpr]-[A-Za-z0-9-]{10,}"
 )
 REDACTED = "***"
+# Every credential above contains one of these: one search over an object's JSON text (serialised in C)
+# rules out nearly every object before its strings are walked one by one.
+MAY_HOLD_ONE = re.compile(r"://|AKIA|ASIA|-----BEGIN |gh[pousr]_|xox[abpr]-")
 
 
 def redact(text: str) -> str:
@@ -41,6 +45,8 @@ def has_credential(value: str) -> str | None:
 def find(obj: Any, path: list[Any] | None = None) -> Iterator[tuple[list[Any], str]]:
     """(JSON path, what) for every string in ``obj`` that holds a credential: URIs anywhere (storageUri,
     storageUris, sourceModelUri, args), env values, annotations, ConfigMap data."""
+    if path is None and not _may_hold_one(obj):
+        return
     path = path or []
     if isinstance(obj, dict):
         for key, value in obj.items():
@@ -52,3 +58,11 @@ def find(obj: Any, path: list[Any] | None = None) -> Iterator[tuple[list[Any], s
         what = has_credential(obj)
         if what:
             yield path, what
+
+
+def _may_hold_one(obj: Any) -> bool:
+    try:
+        text = json.dumps(obj, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return True  # not plain data: walk it
+    return MAY_HOLD_ONE.search(text) is not None

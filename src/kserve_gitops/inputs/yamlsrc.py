@@ -8,6 +8,7 @@ Every guard a PR gate needs lives here: size cap, binary and encoding checks, al
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -274,7 +275,7 @@ def _check_depth(doc: Any, path: str) -> None:
 
 # --- positions ---------------------------------------------------------------------------------------
 
-_positions_cache: dict[str, "Positions"] = {}
+_positions_cache: dict[tuple, "Positions"] = {}
 
 
 class _NodeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
@@ -355,13 +356,24 @@ class Positions:
 
 
 def positions_for(path: str, text: str | None = None) -> Positions:
-    """Cached ``Positions`` for a file (the cache is keyed by path; pass text for stdin)."""
+    """Cached ``Positions`` for a file (pass text for stdin). The cache is keyed by the file itself (its real
+    path, size and modification time), so a process that runs again after a file changed, or from another
+    folder, never gets the positions of what it read before."""
     if text is not None:
         return Positions(path, text)
-    cached = _positions_cache.get(path)
+    key = _file_key(path)
+    cached = _positions_cache.get(key)
     if cached is None:
-        cached = _positions_cache[path] = Positions(path)
+        cached = _positions_cache[key] = Positions(path)
     return cached
+
+
+def _file_key(path: str) -> tuple:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return (path, os.getcwd())
+    return (os.path.realpath(path), stat.st_size, stat.st_mtime_ns)
 
 
 def clear_position_cache() -> None:
