@@ -13,10 +13,16 @@ import re
 from typing import Any, Iterator
 
 # scheme://user:password@host (also user@host with a token as the user, as git and some S3 gateways take)
-URI_USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)([^/\s@:\"']+)(:[^/\s@\"']*)?@", re.IGNORECASE)
+# (userinfo holds no '/', '?' or '#': an '@' after those is in the path, query or fragment, not a user)
+URI_USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)([^/?#\s@:\"']+)(:[^/?#\s@\"']*)?@", re.IGNORECASE)
 # values that are credentials whatever their key: AWS access key ids, private keys, GitHub and Slack tokens
 SECRET_VALUE = re.compile(
     r"(AKIA|ASIA)[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|gh[pousr]_[A-Za-z0-9]{36}|xox[abpr]-[A-Za-z0-9-]{10,}"
+)
+# a PEM private key, header to footer; with no footer (a quoted or cut-off value), the header and the
+# base64 lines after it
+PRIVATE_KEY_BLOCK = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----|[A-Za-z0-9+/=\\\r\n]*)", re.DOTALL
 )
 REDACTED = "***"
 # Every credential above contains one of these: one search over an object's JSON text (serialised in C)
@@ -28,15 +34,16 @@ def redact(text: str) -> str:
     """``text`` with the userinfo of every URI and every credential-shaped value replaced by ***."""
     if not text:
         return text
+    text = PRIVATE_KEY_BLOCK.sub(REDACTED, text)
     text = URI_USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
     return SECRET_VALUE.sub(REDACTED, text)
 
 
 def has_credential(value: str) -> str | None:
     """What kind of credential ``value`` holds, or None."""
-    match = URI_USERINFO.search(value)
-    if match and (match.group(3) or SECRET_VALUE.search(match.group(2)) or len(match.group(2)) >= 20):
-        return "a URI with a user and password"
+    for match in URI_USERINFO.finditer(value):  # every URI of a command line, not only the first
+        if match.group(3) or SECRET_VALUE.search(match.group(2)) or len(match.group(2)) >= 20:
+            return "a URI with a user and password"
     if SECRET_VALUE.search(value):
         return "a credential (an access key, token or private key)"
     return None

@@ -159,3 +159,39 @@ def test_find_of_a_configmap_with_a_private_key_and_of_values_without_any() -> N
 
 def test_find_starts_from_a_given_path() -> None:
     assert list(find({"value": "xoxb-1234567890"}, ["spec", "env", 3])) == [(["spec", "env", 3, "value"], TOKEN)]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # the password is in the second URI of a command line
+        "fetch https://bot@git.example/x && aws s3 cp s3://u:p@b/m .",
+        "a https://ok.example/ then b s3://AKIAABCDEFGHIJKLMNOP:x@bucket/m",
+    ],
+)
+def test_every_uri_of_a_string_is_judged(value: str) -> None:
+    assert has_credential(value) == "a URI with a user and password"
+    assert ":p@" not in redact(value) and ":x@" not in redact(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "http://mlflow.svc:5000?x=a@b",
+        "https://example.com?email=alice@example.com",
+        "https://example.com/path#frag@x",
+        "https://example.com/users/alice@example.com/models",
+    ],
+)
+def test_an_at_sign_in_the_path_query_or_fragment_is_no_user(value: str) -> None:
+    assert has_credential(value) is None
+    assert redact(value) == value
+
+
+def test_a_private_key_is_redacted_header_to_footer() -> None:
+    key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAsecret\nmoresecret==\n-----END RSA PRIVATE KEY-----"
+    assert redact(f"key: {key}\nnext: line") == f"key: {REDACTED}\nnext: line"
+
+
+def test_a_private_key_without_its_footer_is_redacted_to_the_end() -> None:
+    assert redact("cut: -----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkq") == f"cut: {REDACTED}"
