@@ -1,5 +1,5 @@
 # Model namespaces are isolated: a default-deny NetworkPolicy (ingress and egress) in every model namespace,
-# and, where models run in the Istio mesh (Serverless mode), STRICT mutual TLS by PeerAuthentication.
+# and, unless the environment turns mTLS off, STRICT mutual TLS by PeerAuthentication.
 # Both read data.inventory, the rendered objects of the environment.
 # METADATA
 # scope: package
@@ -73,20 +73,23 @@ strict_mtls[n] := true if {
 	pa.spec.mtls.mode == "STRICT"
 }
 
+# on unless the environment says security.mtls: false (synth then writes no PeerAuthentication; validate warns, KSV020)
+mtls_on if object.get(data.params, ["security", "mtls"], true) != false
+
 strict_peer_authentication(ns) if {
 	some n in {ns, mesh_root_namespace}
 	strict_mtls[n]
 }
 
 # METADATA
-# title: STRICT mutual TLS in Serverless model namespaces
-# description: Where the environment runs Serverless (models in the Istio mesh), every model namespace (or the mesh root namespace) has a PeerAuthentication with mtls.mode STRICT for all workloads.
+# title: STRICT mutual TLS in model namespaces
+# description: Unless the environment turns mTLS off (security.mtls set to false), every model namespace (or the mesh root namespace) has a PeerAuthentication with mtls.mode STRICT for all workloads, in Knative mode (the Knative mesh) and Standard mode (Istio sidecars) alike.
 # custom:
 #   id: namespace-mtls-strict
 #   severity: error
 deny contains lib.finding("namespace-mtls-strict", msg, ["metadata", "namespace"]) if {
-	data.kserve.lib.env_serverless
+	mtls_on
 	ns := subject_namespace
 	not strict_peer_authentication(ns)
-	msg := sprintf("%s: namespace %s has no STRICT PeerAuthentication (the environment runs Serverless, in the Istio mesh)", [lib.describe(input), ns])
+	msg := sprintf("%s: namespace %s has no STRICT PeerAuthentication (mTLS is on in this environment unless security.mtls is false)", [lib.describe(input), ns])
 }

@@ -60,14 +60,34 @@ test_network_mesh_wide_strict_pass if {
 	count(found) == 0
 }
 
-test_network_raw_deployment_needs_no_mtls_pass if {
+test_network_raw_deployment_needs_strict_mtls_fail if {
 	found := network.deny with input as fixtures.isvc with data.params as fixtures.prod_params
+		with data.inventory as fixtures.inventory([fixtures.default_deny])
+	fixtures.ids(found) == {"namespace-mtls-strict"}
+}
+
+test_network_standard_needs_strict_mtls_fail if {
+	found := network.deny with input as fixtures.isvc with data.params as fixtures.standard_params
+		with data.inventory as fixtures.inventory([fixtures.default_deny])
+	fixtures.ids(found) == {"namespace-mtls-strict"}
+}
+
+test_network_standard_with_strict_mtls_pass if {
+	found := network.deny with input as fixtures.isvc with data.params as fixtures.standard_params
+		with data.inventory as fixtures.inventory([fixtures.default_deny, fixtures.strict_mtls])
+	count(found) == 0
+}
+
+test_network_mtls_turned_off_needs_none_pass if {
+	off := object.union(fixtures.standard_params, {"security": {"mtls": false}})
+	found := network.deny with input as fixtures.isvc with data.params as off
 		with data.inventory as fixtures.inventory([fixtures.default_deny])
 	count(found) == 0
 }
 
-test_network_standard_needs_no_mtls_pass if {
-	found := network.deny with input as fixtures.isvc with data.params as fixtures.standard_params
+test_network_mtls_turned_off_in_knative_needs_none_pass if {
+	off := object.union(fixtures.params, {"security": {"mtls": false}})
+	found := network.deny with input as fixtures.isvc with data.params as off
 		with data.inventory as fixtures.inventory([fixtures.default_deny])
 	count(found) == 0
 }
