@@ -179,6 +179,21 @@ def test_text_of_a_finding_without_a_file() -> None:
     assert render(report, "text").splitlines()[0] == "<unknown>: error ConfigMap/cfg m (R)"
 
 
+@pytest.mark.parametrize(
+    ("finding", "line"),
+    [
+        (Finding("R", "m", path="a.yaml", line=1, column=2), "a.yaml:1:2: error m (R)"),
+        (Finding("R", "m", path="a.yaml", line=1, column=2, environment="dev"), "a.yaml:1:2: error [dev] m (R)"),
+        (Finding("R", "m", path="a.yaml", line=1, column=2, environment="dev", json_path="waivers[0]"),
+         "a.yaml:1:2: error [dev] waivers[0]: m (R)"),
+        (Finding("R", "m", path="a.yaml", line=1, column=2, json_path="spec", object=CONFIGMAP),
+         "a.yaml:1:2: error ConfigMap/cfg spec: m (R)"),
+    ],
+)
+def test_text_puts_one_space_between_the_parts_a_finding_has(finding: Finding, line: str) -> None:
+    assert render(Report([EnvironmentResult("dev", findings=[finding])]), "text").splitlines()[0] == line
+
+
 # --- json ------------------------------------------------------------------------------------------------
 
 

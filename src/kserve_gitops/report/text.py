@@ -18,13 +18,11 @@ STYLE = {ERROR: "red", WARNING: "yellow"}
 
 def print_report(report: Report, console: Console, *, verbose: bool = False) -> None:
     for f in report.findings:
-        where = f.location()
-        obj = f" {f.object}" if f.object.kind else ""
-        env = f"[{f.environment}] " if f.environment else ""
-        field = f" {f.json_path}:" if f.json_path else ""
+        # one space between the parts a finding has: [env], the object, the field, the message
+        parts = [f"[{f.environment}]" if f.environment else "", str(f.object).strip() if f.object.kind else "",
+                 f"{f.json_path}:" if f.json_path else "", f.message, f"({f.rule})"]
         console.print(
-            f"{escape(where)}: [{STYLE.get(f.severity, 'dim')}]{f.severity}[/] {escape(env)}{escape(obj.strip())}"
-            f"{escape(field)} {escape(f.message)} ({escape(f.rule)})",
+            f"{escape(f.location())}: [{STYLE.get(f.severity, 'dim')}]{f.severity}[/] " + " ".join(escape(p) for p in parts if p),
             markup=True,
             highlight=False,
         )
