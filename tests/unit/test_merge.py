@@ -1,6 +1,7 @@
 """merge_patch: how an environment patch (models/<name>/<env>.yaml) lands on the model. It must match what
 kustomize does to a custom resource without a patch strategy: maps merge key by key, lists are replaced
-whole (never merged by name), null deletes, and a scalar of another type replaces the old one."""
+whole (never merged by name), null deletes (and is dropped from a map the patch adds), and a scalar of
+another type replaces the old one. tests/unit/test_model_input_bugs.py checks the same against kustomize."""
 
 from __future__ import annotations
 
@@ -71,6 +72,11 @@ CASES = {
         {"a": 0, "b": "", "c": False, "d": []},
         {"a": 0, "b": "", "c": False, "d": []},
     ),
+    "nulls inside a map the patch adds are dropped, the map kept": (
+        {"a": 1},
+        {"b": {"c": None, "d": {"e": None}, "f": [None]}},
+        {"a": 1, "b": {"d": {}, "f": [None]}},
+    ),
     "nulls inside a list are kept as written": (
         {"a": [1]},
         {"a": [None, {"b": None}]},
@@ -100,6 +106,7 @@ def test_merge_patch_table(case: str) -> None:
         ({"a": 1}, "x", "x"),
         ([1, 2], {"a": 1}, {"a": 1}),  # a base that is not a map is replaced by the patch
         (None, {"a": {"b": 1}}, {"a": {"b": 1}}),
+        (None, {"a": {"b": None}}, {"a": {}}),  # merged into nothing: its nulls are dropped
         ("x", 3, 3),
     ],
 )
