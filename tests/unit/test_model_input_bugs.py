@@ -136,6 +136,17 @@ def test_synth_with_repo_reports_the_repos_line_and_writes_nothing(repo: Path, e
 # --- one patch per environment ------------------------------------------------------------------------
 
 
+
+def test_a_synth_time_annotation_error_is_at_the_repos_line(repo: Path, elsewhere: Path, cli) -> None:
+    """Errors synth finds later (a namespace annotation the environment lacks) read the repo's file too."""
+    annotated = ISVC.replace("  name: iris\n", "  name: iris\n  annotations:\n    kserve-gitops.io/namespace: ml-other\n")
+    put(repo, {BASE: annotated})
+    put(elsewhere, {BASE: "# decoy\n" * 20 + annotated})
+    result = cli("--repo", str(repo), "synth")
+    assert result.exit_code == EXIT_INPUT
+    assert f"{BASE}:6:5: metadata.annotations.kserve-gitops.io/namespace:" in result.output  # the decoy has it at 26
+    assert not (repo / "charts").exists() and not (repo / "overlays").exists()
+
 def test_two_patch_files_for_one_environment_are_refused(repo: Path) -> None:
     err = refused(repo, {BASE: ISVC, PROD: "spec: {}\n", "models/iris/prod.yml": "spec: {}\n"})
     assert (err.path, err.line) == ("models/iris", None)

@@ -225,7 +225,7 @@ def _version(v: str) -> tuple[int, ...]:
 
 
 def _error(model: Model, rel: str, parts: list[Any], message: str, hint: str) -> SynthError:
-    line, col, _ = positions_for(rel).locate(0, parts)
+    line, col, _ = positions_for(model.source(rel)).locate(0, parts)
     field_path = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in parts).replace(".[", "[")
     return SynthError(message, path=rel, line=line, column=col, field=field_path or None, hint=hint)
 

@@ -100,7 +100,7 @@ def _canary_defaults(predictor: dict[str, Any], env: Environment, stable_min: An
 
 def annotation_error(model: Model, annotation: str, message: str, *, hint: str) -> SynthError:
     """A synth-time problem with one of a model's kserve-gitops annotations, pointing at its line."""
-    line, col, _ = positions_for(model.base_path).locate(0, ["metadata", "annotations", annotation])
+    line, col, _ = positions_for(model.source(model.base_path)).locate(0, ["metadata", "annotations", annotation])
     return SynthError(message, path=model.base_path, line=line, column=col, field=f"metadata.annotations.{annotation}", hint=hint)
 
 

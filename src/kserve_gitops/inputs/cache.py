@@ -50,7 +50,7 @@ def load_inputs_cached(root: Path, *, use_cache: bool = True, cache_dir: Path | 
     for folder in folders:
         key = _folder_key(common.copy(), folder)
         entry = stored.get(key) if key else None
-        model = _model_from(entry) if entry is not None else None
+        model = _model_from(entry, root) if entry is not None else None
         if model is None:
             try:
                 model = models_module.load_model(folder, config, root)  # a bad model is never cached
@@ -107,9 +107,10 @@ def _read(store: JsonStore, key: str) -> dict[str, Any]:
     return {}
 
 
-def _model_from(entry: Any) -> Model | None:
+def _model_from(entry: Any, root: Path | None = None) -> Model | None:
     try:
         return Model(
+            root=root,
             name=entry["name"],
             base_path=entry["base_path"],
             base=entry["base"],

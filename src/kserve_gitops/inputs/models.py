@@ -43,6 +43,12 @@ class Model:
     base: dict[str, Any]
     environments: tuple[str, ...]
     overlays: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    # the repo the paths above are relative to: where a later error reads its line from (the cwd may be elsewhere)
+    root: Path | None = field(default=None, compare=False)
+
+    def source(self, rel: str) -> str:
+        """The file behind the repo-relative path ``rel`` (base_path or an overlay path), to read."""
+        return str(self.root / rel) if self.root is not None else rel
 
     @property
     def directory(self) -> str:
@@ -156,7 +162,7 @@ def load_model(directory: Path, config: PlatformConfig, root: Path) -> Model:
         _check_credentials(patch, src)
         _check_mergeable(base, patch, src, base_name)
         overlays[env] = (rel, patch)
-    return Model(name=name, base_path=base_rel, base=base, environments=targets, overlays=overlays)
+    return Model(name=name, base_path=base_rel, base=base, environments=targets, overlays=overlays, root=root)
 
 
 def _rel(path: Path, root: Path) -> str:
