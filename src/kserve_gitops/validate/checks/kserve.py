@@ -16,14 +16,15 @@ describes each with a passing and a failing example.
 
 KSV001 runs only when the objects checked include ServingRuntimes or ClusterServingRuntimes (a rendered
 environment that ships its runtimes); with none present there is nothing to match against and the check
-is skipped rather than guessing what the cluster has. KSV003 is skipped under ``--strict``, where the
-schema check already reports every unknown field.
+is skipped rather than guessing what the cluster has. It follows KServe's own runtime selection, that of
+the environment's KServe version where v0.14.1 and v0.20.0 differ (see the KSV001 section). KSV003 is
+skipped under ``--strict``, where the schema check already reports every unknown field.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator
 
 from ...results import WARNING, Finding, LoadedObject
@@ -105,66 +106,352 @@ def _kserve_version(ctx: CheckContext) -> str:
 
 
 # --- KSV001: runtimes ----------------------------------------------------------------------------------
+#
+# KSV001 replays how KServe gives a predictor its runtime: the mutating webhook's defaults, then the
+# predictor reconciler. Each rule names the KServe file and function it follows, "both" where v0.14.1 and
+# v0.20.0 agree. A KServe version before v0.20.0 follows v0.14.1's code; no version given, v0.20.0's (the
+# newest pinned). Paths are under github.com/kserve/kserve; the reconciler is
+# pkg/controller/v1beta1/inferenceservice/components/predictor.go ("predictor.go" below).
+
+MODEL_MESH = "ModelMesh"
+SERVER_TYPE_ANNOTATION = "serving.kserve.io/server-type"
+# KServe pkg/constants/constants.go GetProtocolVersionInt (both): how protocols rank; any other ranks last (Unknown)
+PROTOCOL_RANK = {"v1": 1, "v2": 2, "grpc-v1": 3, "grpc-v2": 4}
+UNKNOWN_PROTOCOL_RANK = 5
+# KServe pkg/apis/serving/v1beta1/inference_service_defaults.go SetRuntimeDefaults: the protocolVersion a
+# model without one gets from its runtime (v0.14.1 by runtime name; v0.20.0 by the runtime's server-type
+# annotation, else by name; constants.go GetServerTypeFromRuntimeName)
+RUNTIME_NAME_SERVER_TYPE = {"kserve-mlserver": "mlserver", "kserve-torchserve": "torchserve", "kserve-tritonserver": "tritonserver"}
+SERVER_TYPE_PROTOCOL = {"mlserver": "v2", "torchserve": "v1", "tritonserver": "v2"}
+# KServe inference_service_defaults.go setPredictorModelDefaults (both): its switch order over the
+# per-framework predictors, and those given protocol v2 when they set none (assignTritonRuntime,
+# assignONNXRuntime, assignHuggingFaceRuntime)
+FRAMEWORK_ORDER = ("sklearn", "tensorflow", "xgboost", "pytorch", "triton", "onnx", "huggingface", "pmml", "lightgbm", "paddle")
+V2_FRAMEWORKS = ("triton", "onnx", "huggingface")
 
 
-def _runtime_supports(runtime: dict[str, Any], fmt: dict[str, Any], protocol: str, *, auto: bool) -> bool:
-    spec = runtime.get("spec") if isinstance(runtime.get("spec"), dict) else {}
-    if spec.get("disabled") or (auto and spec.get("multiModel")):
-        return False
-    protocols = spec.get("protocolVersions") or ["v1", "v2"]  # KServe's default when a runtime names none
-    if protocol not in protocols:
-        return False
+@dataclass(frozen=True)
+class _Selection:
+    """Where the pinned KServe versions pick runtimes differently."""
+
+    defaults_before_named_check: bool  # SetRuntimeDefaults runs before a named runtime's protocol check
+    v2_formats: tuple[str, ...]  # model formats the webhook gives protocol v2 when they set none
+    multi_node: bool  # auto-selection pairs a predictor's workerSpec with a runtime's
+    list_canary: bool  # spec.canary[] predictors exist, built on the stable predictor
+
+
+V0_14 = _Selection(defaults_before_named_check=True, v2_formats=("triton",), multi_node=False, list_canary=False)
+V0_20 = _Selection(defaults_before_named_check=False, v2_formats=("triton", "vLLM"), multi_node=True, list_canary=True)
+
+
+def _selection(ctx: CheckContext) -> _Selection:
+    version = _kserve_version(ctx) or ctx.options.admission_kserve_version or ""
+    numbers = tuple(int(n) for n in re.findall(r"\d+", version)[:3])
+    return V0_14 if numbers and numbers < (0, 20) else V0_20
+
+
+@dataclass(frozen=True)
+class _Model:
+    """A predictor's model as KServe matches it; None is a field left unset (a nil pointer in KServe)."""
+
+    format: str
+    version: str | None
+    protocol: str | None
+    runtime: str | None
+
+    def describe(self, protocol: str | None) -> str:
+        shown = "v1" if protocol is None else protocol or "(none)"  # ModelSpec.GetProtocol: v1 when unset
+        return f"modelFormat {self.format}{' ' + self.version if self.version else ''} with protocol {shown}"
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _model_of(model: dict[str, Any]) -> _Model:
+    fmt = model.get("modelFormat") if isinstance(model.get("modelFormat"), dict) else {}
+    return _Model(_opt(fmt.get("name")) or "", _opt(fmt.get("version")), _opt(model.get("protocolVersion")), _opt(model.get("runtime")))
+
+
+def _defaulted(predictor: dict[str, Any], selection: _Selection) -> tuple[str, _Model] | None:
+    """(the predictor's field, its model) as KServe's mutating webhook leaves them; None without a model."""
+    for framework in FRAMEWORK_ORDER:
+        # KServe inference_service_defaults.go setPredictorModelDefaults (both): a per-framework predictor
+        # becomes model.modelFormat {name: <framework>} with its fields, and no runtime (so auto-selected)
+        legacy = predictor.get(framework)
+        if isinstance(legacy, dict):
+            protocol = _opt(legacy.get("protocolVersion"))
+            model = _Model(framework, None, "v2" if protocol is None and framework in V2_FRAMEWORKS else protocol, None)
+            key = framework
+            break
+    else:
+        spec = predictor.get("model")
+        if not isinstance(spec, dict) or not isinstance(spec.get("modelFormat"), dict):
+            return None
+        model, key = _model_of(spec), "model"
+    if model.protocol is None and model.format in selection.v2_formats:
+        # KServe inference_service_defaults.go setPredictorModelDefaults: format triton (v0.20.0: also vLLM)
+        # without protocolVersion gets v2
+        model = replace(model, protocol="v2")
+    return key, model
+
+
+def _name(obj: dict[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("name") or "")
+
+
+def _namespace(obj: dict[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("namespace") or "")
+
+
+def _runtime_spec(runtime: dict[str, Any]) -> dict[str, Any]:
+    return runtime["spec"] if isinstance(runtime.get("spec"), dict) else {}
+
+
+def _visible(runtimes: list[dict[str, Any]], kind: str, namespace: str) -> list[dict[str, Any]]:
+    return [r for r in runtimes if r["kind"] == kind and (kind == "ClusterServingRuntime" or _namespace(r) == namespace)]
+
+
+def _lookup(name: str, namespace: str, runtimes: list[dict[str, Any]]) -> dict[str, Any] | None:
+    # KServe pkg/controller/v1beta1/inferenceservice/utils/utils.go GetServingRuntime (both): the model
+    # namespace's ServingRuntime of that name, else the ClusterServingRuntime of that name (so a
+    # ServingRuntime shadows a ClusterServingRuntime it shares a name with)
+    for kind in RUNTIME_KINDS:
+        for runtime in _visible(runtimes, kind, namespace):
+            if _name(runtime) == name:
+                return runtime
+    return None
+
+
+def _serves_protocol(spec: dict[str, Any], protocol: str) -> bool:
+    # KServe pkg/apis/serving/v1alpha1/servingruntime_types.go IsProtocolVersionSupported (both): an empty
+    # model protocol, or a runtime without protocolVersions, matches every protocol; else it must be listed
+    offered = spec.get("protocolVersions") if isinstance(spec.get("protocolVersions"), list) else []
+    return not protocol or not offered or protocol in [str(p) for p in offered]
+
+
+def _serves_format(spec: dict[str, Any], model: _Model) -> bool:
+    # KServe pkg/apis/serving/v1beta1/predictor_model.go RuntimeSupportsModel (both): the model's label,
+    # "mt:<name>" or with a version "mt:<name>:<version>", must be one of the runtime's, and
+    # getServingRuntimeSupportedModelFormatLabelSet gives every supported format "mt:<name>", plus
+    # "mt:<name>:<version>" when it has a version. So a versioned model needs a format of exactly that
+    # version string (no major-version matching, no unversioned format), and an unversioned one takes any
+    # version. Only formats with autoSelect: true count unless the model names its runtime.
+    wanted = f"mt:{model.format}" if model.version is None else f"mt:{model.format}:{model.version}"
+    labels = set()
     for supported in spec.get("supportedModelFormats") or []:
-        if not isinstance(supported, dict) or supported.get("name") != fmt.get("name"):
+        if not isinstance(supported, dict) or (model.runtime is None and supported.get("autoSelect") is not True):
             continue
-        if auto and not supported.get("autoSelect"):
-            continue
-        wanted, offered = fmt.get("version"), supported.get("version")
-        if wanted and offered and str(wanted).split(".")[0] != str(offered).split(".")[0]:
-            continue
-        return True
-    return False
+        name = _opt(supported.get("name")) or ""
+        labels.add(f"mt:{name}")
+        if supported.get("version") is not None:
+            labels.add(f"mt:{name}:{supported['version']}")
+    return wanted in labels
+
+
+def _protocol_rank(protocols: Any) -> int:
+    # KServe predictor_model.go GetProtocolVersionPriority (both): the runtime's best-ranked protocol
+    if not isinstance(protocols, list) or not protocols:
+        return UNKNOWN_PROTOCOL_RANK
+    return min(PROTOCOL_RANK.get(str(p), UNKNOWN_PROTOCOL_RANK) for p in protocols)
+
+
+def _priority_key(spec: dict[str, Any], format_name: str) -> tuple[bool, int]:
+    # KServe servingruntime_types.go GetPriority (both): the priority of the runtime's first format of that
+    # name, autoSelect or not
+    for supported in spec.get("supportedModelFormats") or []:
+        if isinstance(supported, dict) and supported.get("name") == format_name:
+            priority = supported.get("priority")
+            if isinstance(priority, int) and not isinstance(priority, bool):
+                return (False, -priority)
+            break
+    return (True, 0)
+
+
+def _auto_selected(model: _Model, namespace: str, runtimes: list[dict[str, Any]], multi_node: bool | None) -> list[dict[str, Any]]:
+    """The runtimes KServe would auto-select for ``model``, in its order (it takes the first)."""
+    protocol = "v1" if model.protocol is None else model.protocol  # KServe predictor_model.go GetProtocol (both)
+    selected: list[dict[str, Any]] = []
+    for kind in RUNTIME_KINDS:  # KServe predictor_model.go GetSupportingRuntimes (both): namespace's first
+        # sortServingRuntimeList: best protocol first, then newest, then by name. Rendered manifests carry no
+        # creationTimestamp (the API server sets it), so runtimes tie on age here.
+        candidates = sorted(_visible(runtimes, kind, namespace), key=lambda r: (_protocol_rank(_runtime_spec(r).get("protocolVersions")), _name(r)))
+        eligible = [r for r in candidates if _auto_selectable(_runtime_spec(r), model, protocol, multi_node)]
+        # sortSupportedRuntimeByPriority: highest priority for the format first, unset last, ties kept in order
+        selected.extend(sorted(eligible, key=lambda r: _priority_key(_runtime_spec(r), model.format)))
+    return selected
+
+
+def _auto_selectable(spec: dict[str, Any], model: _Model, protocol: str, multi_node: bool | None) -> bool:
+    # KServe predictor_model.go GetSupportingRuntimes (both): not disabled, not multiModel (the predictor
+    # reconciler asks for single-model runtimes), serving the format and the protocol; v0.20.0 also
+    # servingruntime_types.go IsMultiNodeRuntime() (a workerSpec) == the predictor has a workerSpec
+    # (predictor.go Reconcile: multiNodeEnabled)
+    return (
+        spec.get("disabled") is not True
+        and spec.get("multiModel") is not True
+        and _serves_format(spec, model)
+        and _serves_protocol(spec, protocol)
+        and (multi_node is None or (spec.get("workerSpec") is not None) == multi_node)
+    )
+
+
+def _named_refusal(runtime: dict[str, Any], model: _Model, selection: _Selection) -> tuple[str, str | None]:
+    """(why KServe refuses the runtime the model names, "" if it takes it; the protocol it checks)."""
+    spec = _runtime_spec(runtime)
+    # KServe predictor.go (v0.14.1 Reconcile, v0.20.0 reconcileModel): a disabled runtime is refused first
+    if spec.get("disabled") is True:
+        return "disabled", model.protocol
+    protocol = model.protocol
+    if protocol is None and selection.defaults_before_named_check:
+        # KServe v0.14.1 predictor.go Reconcile calls SetRuntimeDefaults before these checks: a model
+        # without protocolVersion on kserve-mlserver or kserve-tritonserver is checked as v2, on
+        # kserve-torchserve as v1 (v0.20.0 reconcileModel calls it after them)
+        protocol = SERVER_TYPE_PROTOCOL.get(RUNTIME_NAME_SERVER_TYPE.get(model.runtime or "", ""))
+    # same functions: the protocol is checked only when the model has one (else it takes the runtime's)
+    if protocol is not None and not _serves_protocol(spec, protocol):
+        return "protocol", protocol
+    # then RuntimeSupportsModel, with the runtime named: every supported format counts, autoSelect or not
+    if not _serves_format(spec, model):
+        return "format", protocol
+    return "", protocol
+
+
+def _resolved(model: _Model, runtime: dict[str, Any], namespace: str, runtimes: list[dict[str, Any]]) -> _Model:
+    """The stable predictor's model once KServe v0.20.0 predictor.go reconcileModel is done: its runtime
+    and protocolVersion set (what a list-form canary is built on)."""
+    protocol = model.protocol
+    if protocol is None:
+        # SetRuntimeDefaults: by the runtime's server-type annotation (looked up by name), else by its name
+        annotations = ((_lookup(_name(runtime), namespace, runtimes) or runtime).get("metadata") or {}).get("annotations") or {}
+        server = str(annotations[SERVER_TYPE_ANNOTATION]) if SERVER_TYPE_ANNOTATION in annotations else RUNTIME_NAME_SERVER_TYPE.get(_name(runtime), "")
+        protocol = SERVER_TYPE_PROTOCOL.get(server)
+    if protocol is None:
+        # then reconcileModel assigns the runtime's best protocol ("" when it lists none)
+        rank = _protocol_rank(_runtime_spec(runtime).get("protocolVersions"))
+        protocol = next((p for p, r in PROTOCOL_RANK.items() if r == rank), "")
+    return replace(model, runtime=_name(runtime), protocol=protocol)
+
+
+def _override(stable: str | None, canary: str | None) -> str | None:
+    # KServe v0.20.0 predictor.go buildCanaryPredictor: mergo.Merge(WithOverride) over a copy of the stable
+    # predictor, so a canary field replaces the stable one only when set and not empty
+    if canary is None:
+        return stable
+    return canary if stable is None or canary != "" else stable
+
+
+def _canary_model(stable: _Model | None, model: dict[str, Any]) -> _Model:
+    own = _model_of(model)
+    if stable is None:
+        return own
+    return _Model(
+        _override(stable.format, own.format) or "",
+        _override(stable.version, own.version),
+        _override(stable.protocol, own.protocol),
+        _override(stable.runtime, own.runtime),
+    )
+
+
+def _select(
+    obj: LoadedObject, model: _Model, at: list[Any], runtime_at: list[Any], namespace: str,
+    runtimes: list[dict[str, Any]], selection: _Selection, multi_node: bool | None, inherited: bool = False,
+) -> tuple[dict[str, Any] | None, Finding | None]:
+    """(the runtime KServe gives ``model``, None) or (None, the finding of why it gives none)."""
+    if model.runtime is None:
+        selected = _auto_selected(model, namespace, runtimes, multi_node)
+        if selected:
+            return selected[0], None
+        message = f"no ServingRuntime or ClusterServingRuntime auto-selects {model.describe(model.protocol)}; KServe would leave it unscheduled"
+        serving = _auto_selected(model, namespace, runtimes, None) if multi_node is not None else []
+        if serving:
+            names = ", ".join(repr(_name(r)) for r in serving)
+            message += (
+                f" (this predictor has a workerSpec, and KServe takes only a runtime with one for it: {names} has none)"
+                if multi_node
+                else f" (this predictor has no workerSpec, and KServe takes only a runtime without one for it: {names} has one)"
+            )
+        return None, finding_for(
+            obj, at, rule="KSV001", message=message,
+            hint="add a runtime with autoSelect for this format, set model.runtime, or fix modelFormat/protocolVersion",
+        )
+    named = model.runtime
+    runtime = _lookup(named, namespace, runtimes)
+    if runtime is None:
+        # KServe predictor.go: GetServingRuntime finds no runtime of that name (RuntimeNotRecognized)
+        return None, finding_for(
+            obj, runtime_at, rule="KSV001",
+            message=f"runtime {named!r} is not a ServingRuntime in namespace {namespace or '(none)'} nor a ClusterServingRuntime here",
+            hint="add the runtime to the environment, or remove 'runtime' to let KServe pick one",
+        )
+    refusal, protocol = _named_refusal(runtime, model, selection)
+    if refusal == "disabled":
+        return None, finding_for(
+            obj, runtime_at, rule="KSV001",
+            message=f"runtime {named!r} is disabled (spec.disabled: true); KServe refuses a disabled runtime",
+            hint="name a runtime that is enabled, or remove 'runtime' to let KServe pick one",
+        )
+    if refusal:
+        whose = f"runtime {named!r}, which the canary takes from spec.predictor," if inherited else f"runtime {named!r}"
+        hint = "pick a runtime whose supportedModelFormats and protocolVersions include it"
+        if inherited:
+            hint = ("KServe builds the canary on a copy of spec.predictor, the runtime it was given included: set "
+                    "model.runtime in the canary to a runtime that serves it")
+        return None, finding_for(obj, at, rule="KSV001", message=f"{whose} does not support {model.describe(protocol)}", hint=hint)
+    return runtime, None
 
 
 def runtime_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
-    runtimes = [o for o in objects if isinstance(o.data, dict) and o.data.get("kind") in RUNTIME_KINDS]
+    runtimes = [o.data for o in objects if isinstance(o.data, dict) and o.data.get("kind") in RUNTIME_KINDS]
     if not runtimes:
         return  # nothing to match against: the cluster's runtimes are not part of this input
+    selection = _selection(ctx)
     for obj in _isvcs(objects):
-        namespace = str((obj.data.get("metadata") or {}).get("namespace") or "")
-        visible = [
-            r.data
-            for r in runtimes
-            if r.data["kind"] == "ClusterServingRuntime" or str((r.data.get("metadata") or {}).get("namespace") or "") == namespace
-        ]
-        for path, predictor in _predictors(obj):
-            model = predictor.get("model")
-            if not isinstance(model, dict) or not isinstance(model.get("modelFormat"), dict):
-                continue
-            fmt = model["modelFormat"]
-            protocol = str(model.get("protocolVersion") or "v1")
-            named = model.get("runtime")
-            what = f"modelFormat {fmt.get('name')}{' ' + str(fmt['version']) if fmt.get('version') else ''} with protocol {protocol}"
-            if named:
-                matches = [r for r in visible if (r.get("metadata") or {}).get("name") == named]
-                if not matches:
-                    yield finding_for(
-                        obj, [*path, "model", "runtime"], rule="KSV001",
-                        message=f"runtime {named!r} is not a ServingRuntime in namespace {namespace or '(none)'} nor a ClusterServingRuntime here",
-                        hint="add the runtime to the environment, or remove 'runtime' to let KServe pick one",
-                    )
-                elif not any(_runtime_supports(r, fmt, protocol, auto=False) for r in matches):
-                    yield finding_for(
-                        obj, [*path, "model", "modelFormat"], rule="KSV001",
-                        message=f"runtime {named!r} does not support {what}",
-                        hint="pick a runtime whose supportedModelFormats and protocolVersions include it",
-                    )
-            elif not any(_runtime_supports(r, fmt, protocol, auto=True) for r in visible):
-                yield finding_for(
-                    obj, [*path, "model", "modelFormat"], rule="KSV001",
-                    message=f"no ServingRuntime or ClusterServingRuntime auto-selects {what}; KServe would leave it unscheduled",
-                    hint="add a runtime with autoSelect for this format, set model.runtime, or fix modelFormat/protocolVersion",
-                )
+        mode = _deployment_mode(obj, ctx)
+        if mode == MODEL_MESH:
+            # KServe pkg/controller/v1beta1/inferenceservice/controller.go Reconcile (both): no predictor
+            # reconciler in ModelMesh mode; ModelMesh picks its (multi-model) runtime itself
+            continue
+        namespace = _namespace(obj.data)
+        spec = _spec(obj)
+        predictor = spec.get("predictor") if isinstance(spec.get("predictor"), dict) else {}
+        stable: _Model | None = None
+        defaulted = _defaulted(predictor, selection)
+        if defaulted:
+            key, model = defaulted
+            path = ["spec", "predictor", key]
+            multi_node = (predictor.get("workerSpec") is not None) if selection.multi_node else None
+            at = [*path, "modelFormat"] if key == "model" else path
+            runtime, finding = _select(obj, model, at, [*path, "runtime"], namespace, runtimes, selection, multi_node)
+            if finding:
+                yield finding
+                continue  # KServe v0.20.0 predictor.go Reconcile: canaries come only after the stable predictor
+            stable = _resolved(model, runtime, namespace, runtimes) if runtime is not None else None
+        elif "model" in predictor:
+            continue  # a model KServe cannot read: it stops at the stable predictor
+        canaries = spec.get("canary")
+        # KServe v0.20.0 predictor.go Reconcile runs reconcileCanaryDeployments in Standard mode only (and
+        # inference_service_validation.go validateCanarySpecs refuses the list elsewhere); v0.14.1 has no
+        # list-form canary (its API server drops the field, KSV003)
+        if not selection.list_canary or not isinstance(canaries, list) or mode not in ("", *RAW_MODES):
+            continue
+        for i, entry in enumerate(canaries):
+            canary = entry.get("predictor") if isinstance(entry, dict) else None
+            model_spec = canary.get("model") if isinstance(canary, dict) else None
+            if not isinstance(model_spec, dict) or (stable is None and not isinstance(model_spec.get("modelFormat"), dict)):
+                continue  # no model of its own: the canary serves the stable predictor's (mergo keeps it)
+            # KServe v0.20.0 predictor.go reconcileCanaryDeployments: buildCanaryPredictor merges the canary
+            # over the reconciled stable predictor (runtime and protocolVersion included), then it is built
+            # like a predictor that names its runtime; with no stable model, the canary's own model is
+            # auto-selected as single-node (buildPredictorResources(..., false))
+            model = _canary_model(stable, model_spec)
+            path = ["spec", "canary", i, "predictor", "model"]
+            where = next((k for k in ("modelFormat", "protocolVersion") if k in model_spec), None)
+            at = [*path, where] if where else path
+            inherited = stable is not None and _opt(model_spec.get("runtime")) in (None, "")
+            _, finding = _select(obj, model, at, [*path, "runtime"], namespace, runtimes, selection, False, inherited=inherited)
+            if finding:
+                yield finding
 
 
 # --- KSV002: pre-v1beta1 forms -------------------------------------------------------------------------
@@ -320,6 +607,8 @@ def _external_host(value: str) -> str | None:
     if not host:
         return None
     try:
+        import ipaddress  # on first use: most runs have no host to judge
+
         address = ipaddress.ip_address(host)
         return None if (address.is_private or address.is_loopback or address.is_link_local) else host
     except ValueError:
