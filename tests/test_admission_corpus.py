@@ -32,7 +32,8 @@ import pytest
 import yaml
 
 from kserve_gitops.inputs import modes
-from kserve_gitops.validate.admission import RULE_DESCRIPTIONS, admit
+from kserve_gitops.validate.admission import admit
+from kserve_gitops.validate.checks.admission import RULE_DESCRIPTIONS
 
 from conftest import REPO, SHARED_CRDS
 

@@ -24,6 +24,8 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "duplicate-key": "A key appears twice in one YAML mapping (--strict).",
     "input-error": "An input file (kserve-gitops.yaml, a model) cannot be read or is invalid; nothing was validated.",
     "yaml-syntax": "A file given to validate does not parse as YAML or JSON.",
+    "policy-disabled": "A built-in policy package the repo turned off in policies/library.yaml (reported, never failing).",
+    "policy-input": "An object policies cannot judge because it is not shaped like its kind (its schema refuses it).",
 }
 
 

@@ -61,21 +61,6 @@ WEBHOOK_RULES = {
     "llminferenceservice.kserve-webhook-server.validator": "KSA011",
     "llminferenceserviceconfig.kserve-webhook-server.validator": "KSA012",
 }
-RULE_DESCRIPTIONS = {
-    "KSA001": "The API server's schema validation of the custom resource refuses it (types, formats, bounds).",
-    "KSA002": "A CEL rule (x-kubernetes-validations) of the CRD refuses the object.",
-    "KSA003": "KServe's InferenceService defaulting webhook refuses the object.",
-    "KSA004": "KServe's InferenceService validating webhook refuses the object.",
-    "KSA005": "KServe's ServingRuntime validating webhook refuses the object.",
-    "KSA006": "KServe's ClusterServingRuntime validating webhook refuses the object.",
-    "KSA007": "KServe's InferenceGraph validating webhook refuses the object.",
-    "KSA008": "KServe's TrainedModel validating webhook refuses the object.",
-    "KSA009": "KServe's LocalModelCache validating webhook refuses the object.",
-    "KSA010": "KServe's LLMInferenceService defaulting webhook refuses the object.",
-    "KSA011": "KServe's LLMInferenceService validating webhook refuses the object.",
-    "KSA012": "KServe's LLMInferenceServiceConfig validating webhook refuses the object.",
-    "KSA013": "An InferenceService host name label longer than 63 characters (KServe fails at reconcile time).",
-}
 
 
 class AdmissionHelperFailed(ToolFailed):

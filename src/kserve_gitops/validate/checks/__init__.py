@@ -10,8 +10,6 @@ report, never from here).
 from __future__ import annotations
 
 from ... import results
-from ..admission import RULE_DESCRIPTIONS as ADMISSION_RULES
-from ..policy.evaluate import RULE_DESCRIPTIONS as POLICY_RULES
 from . import admission, credentials, kserve, kserve_features, policy, schema
 from .base import Check, CheckContext, finding_for
 
@@ -41,8 +39,7 @@ RULES: dict[str, str] = {
     **kserve.RULE_DESCRIPTIONS,
     **kserve_features.RULE_DESCRIPTIONS,
     **credentials.RULE_DESCRIPTIONS,
-    **POLICY_RULES,
-    **ADMISSION_RULES,
+    **admission.RULE_DESCRIPTIONS,
 }
 
 __all__ = ["CHECKS", "RULES", "SUBPROCESS_CHECKS", "WHOLE_INPUT_CHECKS", "Check", "CheckContext", "finding_for"]

@@ -6,16 +6,35 @@ from __future__ import annotations
 from typing import Iterable
 
 from ...results import Finding, LoadedObject
-from ..admission import KSERVE_GROUP, admit, finding_hint, helper_releases, host_label_findings, locate_verdict, wanted
-from ..base import object_key
-from ..schemas import crd_json_copy
 from .base import CheckContext, finding_for
+
+RULE_DESCRIPTIONS = {
+    "KSA001": "The API server's schema validation of the custom resource refuses it (types, formats, bounds).",
+    "KSA002": "A CEL rule (x-kubernetes-validations) of the CRD refuses the object.",
+    "KSA003": "KServe's InferenceService defaulting webhook refuses the object.",
+    "KSA004": "KServe's InferenceService validating webhook refuses the object.",
+    "KSA005": "KServe's ServingRuntime validating webhook refuses the object.",
+    "KSA006": "KServe's ClusterServingRuntime validating webhook refuses the object.",
+    "KSA007": "KServe's InferenceGraph validating webhook refuses the object.",
+    "KSA008": "KServe's TrainedModel validating webhook refuses the object.",
+    "KSA009": "KServe's LocalModelCache validating webhook refuses the object.",
+    "KSA010": "KServe's LLMInferenceService defaulting webhook refuses the object.",
+    "KSA011": "KServe's LLMInferenceService validating webhook refuses the object.",
+    "KSA012": "KServe's LLMInferenceServiceConfig validating webhook refuses the object.",
+    "KSA013": "An InferenceService host name label longer than 63 characters (KServe fails at reconcile time).",
+}
+
 
 
 def admission_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Finding]:
     options = ctx.options
     if not options.admission:
         return
+    # the helper's driver is loaded when the stage runs, not when validate starts
+    from ..admission import KSERVE_GROUP, admit, finding_hint, helper_releases, host_label_findings, locate_verdict, wanted
+    from ..base import object_key
+    from ..schemas import crd_json_copy
+
     env = ctx.environment
     version = options.kserve_version or (env.kserve_version if env else None) or options.admission_kserve_version
     crd_kinds = set(ctx.schema_set.crd_keys()) if ctx.schema_set is not None else set()

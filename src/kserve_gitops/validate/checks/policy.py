@@ -10,13 +10,17 @@ from __future__ import annotations
 from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
-from typing import ContextManager, Iterable
+from typing import TYPE_CHECKING, ContextManager, Iterable
 
 from ...results import Finding, LoadedObject
-from ..policy import PolicyEngine, make_engine
-from ..policy.bundle import PolicyBundle, library_config_files, library_files, load_policies, policy_files
-from ..policy.evaluate import disabled_findings, evaluate_objects, waivers_for
 from .base import CheckContext
+
+if TYPE_CHECKING:
+    from ..policy import PolicyEngine
+    from ..policy.bundle import PolicyBundle
+
+# The engines (regorus, the OPA client) and the policy library load when the check first runs, not when
+# validate starts: --no-policy, usage errors and --help never pay for them.
 
 DEFAULT_POLICY_DIR = "policies"
 
@@ -29,23 +33,29 @@ def policy_dirs(ctx: CheckContext) -> list[Path]:
 
 
 @lru_cache(maxsize=8)
-def _cached_bundle(fingerprint: tuple) -> PolicyBundle:
+def _cached_bundle(fingerprint: tuple) -> "PolicyBundle":
+    from ..policy.bundle import load_policies
+
     return load_policies([Path(p) for p in fingerprint[0]])
 
 
-def bundle_for(dirs: list[Path]) -> PolicyBundle:
+def bundle_for(dirs: list[Path]) -> "PolicyBundle":
     """The built-in library with the repo's folders ``dirs``, parsed once per run (keyed by every file's stamp)."""
+    from ..policy.bundle import library_config_files, library_files, policy_files
+
     files = [*library_files(), *policy_files(dirs), *library_config_files(dirs)]
     stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
     return _cached_bundle((tuple(str(d) for d in dirs), stamp))
 
 
-_embedded_engines: dict[tuple, PolicyEngine] = {}
+_embedded_engines: dict[tuple, "PolicyEngine"] = {}
 
 
-def _engine_for(bundle: PolicyBundle, options) -> ContextManager[PolicyEngine]:
+def _engine_for(bundle: "PolicyBundle", options) -> ContextManager["PolicyEngine"]:
     """The embedded engine is built once per bundle and reused for every environment (``set_data`` gives each
     its own clone); an OPA server is started per environment and stopped after it."""
+    from ..policy import make_engine
+
     if options.policy_engine != "regorus" or options.opa_url:
         return make_engine(options.policy_engine, bundle, options.policy_namespaces, opa_url=options.opa_url)
     key = (id(bundle), tuple(options.policy_namespaces or ()))
@@ -59,6 +69,8 @@ def policy_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Fin
     options = ctx.options
     if not options.policies:
         return []
+    from ..policy.evaluate import disabled_findings, evaluate_objects, waivers_for
+
     bundle = bundle_for(policy_dirs(ctx))
     env = ctx.environment
     environment = env.name if env else "files"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.metadata
 import json
 import re
 from dataclasses import dataclass, field
@@ -431,6 +430,8 @@ def _analysis_key(path: str, text: str) -> str:
 
 
 def _regorus_version() -> str:
+    import importlib.metadata  # only to read a version: it imports email and zipfile
+
     try:
         return importlib.metadata.version("gordon-to-regorus")
     except importlib.metadata.PackageNotFoundError:

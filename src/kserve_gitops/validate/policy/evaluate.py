@@ -7,17 +7,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ...errors import PolicyError
-from ...results import RULE_DESCRIPTIONS as RULE_DESCRIPTIONS_BASE
+from ...results import RULE_DESCRIPTIONS
 from ...results import ERROR, WAIVED, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report, sort_findings
 from .bundle import EXCEPTIONS_FILE, PolicyBundle
 from .engine import PolicyEngine, PolicyResult
 from .waivers import WaiverSet, apply_waivers, load_waivers
-
-
-RULE_DESCRIPTIONS = {
-    "policy-disabled": "A built-in policy package the repo turned off in policies/library.yaml (reported, never failing).",
-    "policy-input": "An object policies cannot judge because it is not shaped like its kind (its schema refuses it).",
-}
 
 
 def inventory(objects: Iterable[Any]) -> dict[str, Any]:
@@ -198,4 +192,4 @@ def evaluate_paths(
         )
     findings += disabled_findings(bundle, name, namespaces)
     result = EnvironmentResult(name=name, objects=len(loaded.objects), findings=sort_findings(findings))
-    return Report(environments=[result], fail_on_warn=fail_on_warn, rules={**RULE_DESCRIPTIONS_BASE, **RULE_DESCRIPTIONS})
+    return Report(environments=[result], fail_on_warn=fail_on_warn, rules=dict(RULE_DESCRIPTIONS))
