@@ -1,7 +1,8 @@
 """The package's shape: inputs → constructs → synth → render → validate → report, CLI on top. Every import
 (module level or inside a function: a lazy import that dodges a loop is still a loop) is read from the
 source, and the layers are checked: no import circle in validate/, synth/, cli/ or report/, no arrow from
-constructs/ to synth/, from report/ to validate/, or from one CLI command to another."""
+constructs/ to synth/, from report/ to validate/ or operate/, from render/ to validate/, or from one CLI
+command to another; and validate never reaches the code that writes schemas/."""
 
 from __future__ import annotations
 
@@ -94,6 +95,9 @@ def test_no_import_circle() -> None:
     [
         ("kserve_gitops.constructs", "kserve_gitops.synth"),
         ("kserve_gitops.report", "kserve_gitops.validate"),
+        ("kserve_gitops.report", "kserve_gitops.operate"),
+        ("kserve_gitops.render", "kserve_gitops.validate"),
+        ("kserve_gitops.render", "kserve_gitops.operate"),
         ("kserve_gitops.inputs", "kserve_gitops.render"),
         ("kserve_gitops.inputs", "kserve_gitops.validate"),
         ("kserve_gitops.results", "kserve_gitops.validate"),
@@ -108,6 +112,23 @@ def test_no_arrow_against_the_layers(source: str, forbidden: str) -> None:
         if target == forbidden or target.startswith(forbidden + ".")
     )
     assert arrows == []
+
+
+def reachable(start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(GRAPH[name])
+    return seen
+
+
+def test_validate_does_not_load_schemas_import() -> None:
+    # validate only reads schemas/; the import/fetch code (YAML streams in, files and URLs out) stays unloaded
+    assert "kserve_gitops.operate.schemas_import" in GRAPH["kserve_gitops.cli.schemas_cmd"]
+    assert "kserve_gitops.operate.schemas_import" not in reachable("kserve_gitops.cli.validate_cmd")
 
 
 def test_cli_commands_import_no_other_command() -> None:

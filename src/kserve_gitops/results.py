@@ -1,4 +1,5 @@
-"""Findings and objects as data: what validators produce and reporters print.
+"""Findings and objects as data: what validators produce and reporters print (and ``diff``'s result,
+which operate/diff.py computes and report/diff.py prints).
 
 Nothing here prints or exits; the exit code is a method on ``Report``.
 """
@@ -201,3 +202,50 @@ def input_error_report(errors: Iterable[Any]) -> Report:
         for e in errors
     ]
     return Report(environments=[EnvironmentResult(name="inputs", findings=sort_findings(findings))], input_error=True)
+
+
+# --- diff ----------------------------------------------------------------------------------------------
+
+# (API group, kind, namespace, name): an object's identity across API versions (validate.base.object_key)
+ObjectKey = tuple[str, str, str, str]
+
+
+@dataclass
+class ObjectChange:
+    status: str  # added | removed | changed
+    key: ObjectKey
+    diff: str = ""
+
+    @property
+    def label(self) -> str:
+        group, kind, namespace, name = self.key
+        return f"{kind}/{namespace + '/' if namespace else ''}{name}"
+
+
+@dataclass
+class EnvironmentDiff:
+    name: str
+    changes: list[ObjectChange] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+    status: str = "changed"  # changed | added | removed (the environment itself)
+    # what the environment's admission chain says about the change (validate/admission.py)
+    admission: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for c in self.changes if c.status == status)
+
+
+@dataclass
+class DiffResult:
+    base_ref: str
+    base_commit: str
+    environments: list[EnvironmentDiff]
+    summary: list[str]
+
+    @property
+    def changed(self) -> bool:
+        return any(env.changes for env in self.environments)
+
+    @property
+    def refused(self) -> bool:
+        return any(" refuses " in line for env in self.environments for line in env.admission)

@@ -7,7 +7,8 @@ import sys
 import click
 
 from ..errors import EXIT_FINDINGS
-from ..operate.diff import FORMATTERS, diff_repo, format_result
+from ..operate.diff import diff_repo
+from ..report.diff import FORMATTERS, format_result
 from .common import State, console
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from ..errors import UsageError
-from ..validate.schemas import PLATFORM_CRD_URLS, fetch_kserve_crds, fetch_platform_crds, import_crds, kserve_crd_urls
+from ..operate.schemas_import import PLATFORM_CRD_URLS, fetch_kserve_crds, fetch_platform_crds, import_crds, kserve_crd_urls
 from .common import State, console
 
 

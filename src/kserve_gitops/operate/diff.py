@@ -5,22 +5,22 @@ checked out in a temporary ``git worktree``, synthesized into a scratch folder a
 the working tree likewise (its committed ``charts/`` and ``overlays/`` are not touched). Objects are matched
 by (group, kind, namespace, name). A semantic summary leads, e.g. ``prod: sklearn-iris canary 10% → 50%``;
 a summary line that holds in every environment is reported once as ``all: ...``.
+
+The result is data (``results.DiffResult``); ``report/diff.py`` turns it into text or markdown.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 
 from ..constructs.install import install_summary
-from ..errors import UsageError
 from ..inputs.config import CONFIG_FILE, load_config
 from ..render.kustomize import find_renderer, render_many
 from ..validate.admission import review
-from ..validate.base import ObjectKey, object_key
+from ..results import DiffResult, EnvironmentDiff, ObjectChange, ObjectKey
 from ..validate.run import crd_library
 from ..validate.base import index_stream as index_objects
 from ..synth.app import load_inputs, synthesize
@@ -32,47 +32,6 @@ from . import gitrepo
 GPU_KEYS = ("nvidia.com/gpu", "amd.com/gpu")
 RUNTIME_KINDS = ("ClusterServingRuntime", "ServingRuntime")
 CONTROL_PLANES = ("argocd", "automation")  # overlays/<name> that are not environments
-
-
-@dataclass
-class ObjectChange:
-    status: str  # added | removed | changed
-    key: ObjectKey
-    diff: str = ""
-
-    @property
-    def label(self) -> str:
-        group, kind, namespace, name = self.key
-        return f"{kind}/{namespace + '/' if namespace else ''}{name}"
-
-
-@dataclass
-class EnvironmentDiff:
-    name: str
-    changes: list[ObjectChange] = field(default_factory=list)
-    summary: list[str] = field(default_factory=list)
-    status: str = "changed"  # changed | added | removed (the environment itself)
-    # what the environment's admission chain says about the change (validate/admission.py)
-    admission: list[str] = field(default_factory=list)
-
-    def count(self, status: str) -> int:
-        return sum(1 for c in self.changes if c.status == status)
-
-
-@dataclass
-class DiffResult:
-    base_ref: str
-    base_commit: str
-    environments: list[EnvironmentDiff]
-    summary: list[str]
-
-    @property
-    def changed(self) -> bool:
-        return any(env.changes for env in self.environments)
-
-    @property
-    def refused(self) -> bool:
-        return any(" refuses " in line for env in self.environments for line in env.admission)
 
 
 # --- building both sides -----------------------------------------------------------------------------
@@ -340,67 +299,3 @@ def _changed_paths(a: Any, b: Any, prefix: str = "") -> list[str]:
                 out += _changed_paths(a.get(key), b.get(key), f"{prefix}.{key}" if prefix else str(key))
         return out
     return [prefix] if a != b else []
-
-
-# --- rendering the result (pure functions returning text) --------------------------------------------
-
-
-def format_text(result: DiffResult) -> str:
-    lines = [f"kserve-gitops diff: {result.base_ref} ({result.base_commit[:12]}) → working tree", ""]
-    if not result.changed:
-        return "\n".join([*lines, "no changes to any environment"]) + "\n"
-    lines.append("summary:")
-    lines += [f"  {line}" for line in result.summary] or ["  (no semantic changes)"]
-    for env in result.environments:
-        if not env.changes:
-            continue
-        lines += ["", f"{env.name}: {env.count('added')} added, {env.count('changed')} changed, {env.count('removed')} removed"]
-        for change in env.changes:
-            lines.append(f"  {change.status:8} {change.label}")
-        for change in env.changes:
-            if change.status == "changed":
-                lines += ["", change.diff.rstrip("\n")]
-    return "\n".join(lines) + "\n"
-
-
-MARKDOWN_LIMIT = 60000  # GitHub rejects comments over 65536 characters
-
-
-def format_markdown(result: DiffResult) -> str:
-    head = [f"### kserve-gitops diff", "", f"Base `{result.base_ref}` (`{result.base_commit[:12]}`) → this change.", ""]
-    if not result.changed:
-        return "\n".join([*head, "No changes to any environment."]) + "\n"
-    head += [f"- {_md_escape(line)}" for line in result.summary] or ["- no semantic changes"]
-    head.append("")
-    head += ["| environment | added | changed | removed |", "|---|---:|---:|---:|"]
-    for env in result.environments:
-        if env.changes:
-            head.append(f"| {env.name} | {env.count('added')} | {env.count('changed')} | {env.count('removed')} |")
-    body: list[str] = []
-    for env in result.environments:
-        if not env.changes:
-            continue
-        body += ["", f"<details><summary><b>{env.name}</b>: {len(env.changes)} object(s)</summary>", ""]
-        for change in env.changes:
-            body.append(f"- {change.status} `{change.label}`")
-        for change in env.changes:
-            if change.status == "changed":
-                body += ["", "```diff", change.diff.rstrip("\n").replace("```", "ˋˋˋ"), "```"]
-        body += ["", "</details>"]
-    text = "\n".join(head + body) + "\n"
-    if len(text) > MARKDOWN_LIMIT:
-        text = "\n".join(head) + "\n\n_The object diffs are too long for a comment; run `kserve-gitops diff` locally._\n"
-    return text
-
-
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;")
-
-
-FORMATTERS = {"text": format_text, "markdown": format_markdown}
-
-
-def format_result(result: DiffResult, output: str) -> str:
-    if output not in FORMATTERS:
-        raise UsageError(f"unknown output format {output!r} (choose: {', '.join(FORMATTERS)})")
-    return FORMATTERS[output](result)

@@ -34,8 +34,10 @@ import yaml
 
 from ..cachedir import NO_CACHE_ENV, JsonStore
 from ..cachedir import cache_dir as default_cache_dir
+from ..errors import RenderError
 from ..inputs.yamlsrc import KubeLoader
 from .kustomize import KUSTOMIZATION_NAMES, REMOTE, Renderer, check_local_only, find_renderer, render
+from .stream import is_list, load_document, split_stream
 
 # Bump when the pack layout or the fingerprint recipe changes: old packs are then simply not found.
 CACHE_FORMAT = 1
@@ -102,14 +104,6 @@ def render_environment(
         stream = render(overlay, renderer=renderer)
         docs = split_stream(stream)
         return RenderedEnvironment(docs=docs, data=[None] * len(docs), mode="uncached", reason=str(doubt))
-
-
-def split_stream(stream: str) -> list[str]:
-    """kustomize's output split into documents (each ends with a newline; join them with ``---``)."""
-    if not stream.strip():
-        return []
-    docs = stream.split("\n---\n")
-    return [d if d.endswith("\n") else d + "\n" for d in docs]
 
 
 def legacy_order_key(data: dict) -> tuple:
@@ -335,11 +329,11 @@ class _EnvironmentCache:
 
     def _entry(self, doc: str) -> list:
         try:
-            data = yaml.load(doc, Loader=KubeLoader)
-        except yaml.YAMLError:
+            data = load_document(doc)
+        except RenderError:
             raise Doubt("kustomize printed YAML that does not parse") from None
-        if isinstance(data, dict) and data.get("kind") == "List":
-            raise Doubt("kustomize printed a List")
+        if is_list(data):
+            raise Doubt("kustomize printed a List")  # its items are no unit's; parse_stream unwraps it
         return [doc, _json_or_none(data), data]
 
     def _claim(self, entries: list[list], units: list[_Unit]) -> dict[str, list]:
@@ -403,7 +397,7 @@ class _EnvironmentCache:
         parsed = []
         for doc, data in entries:
             if data is None:
-                data = yaml.load(doc, Loader=KubeLoader)
+                data = load_document(doc)
             parsed.append((legacy_order_key(data), _object_id(data), doc, data))
         if len({p[1] for p in parsed}) != len(parsed):
             raise Doubt("two objects with one id: let kustomize report it")
@@ -438,7 +432,7 @@ def _declared(path: Path) -> Iterable[tuple[str, str]]:
     for doc in docs:
         if doc is None:
             continue
-        if not isinstance(doc, dict) or doc.get("kind") == "List":
+        if not isinstance(doc, dict) or is_list(doc):
             raise Doubt(f"{path}: a document the cache cannot attribute")
         meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
         yield (str(doc.get("kind")), str(meta.get("name")))

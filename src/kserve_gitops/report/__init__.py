@@ -2,6 +2,7 @@
 
 ``REPORTERS`` maps the ``-o`` name to a function ``(report, stream, options) -> None``. Reporters never
 decide the exit code (``Report.exit_code()`` does) and never touch anything but the stream they are given.
+``diff.py`` is apart: it turns ``diff``'s result (``results.DiffResult``) into text, not a ``Report``.
 """
 
 from __future__ import annotations

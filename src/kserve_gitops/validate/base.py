@@ -9,13 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
-
-from ..inputs.yamlsrc import KubeLoader
 from ..render.cache import render_environment
 from ..render.kustomize import find_renderer
+from ..render.stream import parse_stream
+from ..results import ObjectKey
 
-ObjectKey = tuple[str, str, str, str]
 BaseObjects = dict[str, dict[ObjectKey, dict[str, Any]]]
 
 
@@ -28,15 +26,8 @@ def object_key(obj: dict[str, Any]) -> ObjectKey:
 
 
 def index_stream(stream: str) -> dict[ObjectKey, dict[str, Any]]:
-    objects: dict[ObjectKey, dict[str, Any]] = {}
-    for doc in yaml.load_all(stream, Loader=KubeLoader):
-        if not isinstance(doc, dict):
-            continue
-        items = doc.get("items") if doc.get("kind") == "List" else [doc]
-        for obj in items or []:
-            if isinstance(obj, dict):
-                objects[object_key(obj)] = obj
-    return objects
+    """A rendered stream's objects (render.stream.parse_stream) by key; a later object with a key wins."""
+    return {object_key(o.data): o.data for o in parse_stream(stream) if isinstance(o.data, dict)}
 
 
 def committed_objects(root: Path, environments: Iterable[str], *, use_cache: bool = True) -> BaseObjects:

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Sequence
 
-import yaml
-
-from ..errors import RenderError, UsageError, YamlError
-from ..inputs.yamlsrc import KubeLoader, Positions, load_documents, max_file_bytes, read_text
+from ..errors import UsageError, YamlError
+from ..inputs.yamlsrc import Positions, load_documents, max_file_bytes, parse_stream_piece, read_text, split_stream_text
 from ..render.kustomize import KUSTOMIZATION_NAMES, Renderer, find_renderer, render
+from ..render.stream import list_items, parse_rendered
 from ..results import LoadedObject
 
 STDIN = "<stdin>"
@@ -44,11 +43,16 @@ class LoadedInputs:
     errors: list[YamlError] = field(default_factory=list)
 
 
-# Positions of the stdin stream (it has no path to re-read for line numbers).
+# The stdin stream's text (it has no path to re-read for line numbers), and its positions once a finding
+# needs them: composing the node tree of a large stream costs more than parsing it.
+_stdin_text: str | None = None
 _stdin_positions: Positions | None = None
 
 
 def stdin_positions() -> Positions | None:
+    global _stdin_positions
+    if _stdin_positions is None and _stdin_text is not None:
+        _stdin_positions = Positions(STDIN, _stdin_text)
     return _stdin_positions
 
 
@@ -159,24 +163,71 @@ def _parse_file(path: Path) -> tuple[str, list[tuple[int, Any]]]:
         except ValueError as exc:
             raise YamlError(f"invalid JSON: {exc.msg}", path=name, line=exc.lineno, column=exc.colno) from None
         return name, [(0, data)]
-    return name, [(doc.index, doc.data) for doc in load_documents(name)]
+    return name, _stream_documents(name, read_text(name))
+
+
+def _stream_documents(name: str, text: str) -> list[tuple[int, Any]]:
+    """(document index, data) of every non-empty document of a YAML stream."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(text) >= PARALLEL_MIN_BYTES and workers > 1 and not _in_worker():
+        docs = _parse_in_pieces(name, split_stream_text(text, workers * 2), workers)
+        if docs is not None:
+            return docs
+    return [(doc.index, doc.data) for doc in load_documents(name, text=text)]
+
+
+# One file this large (a rendered environment) is cut at document starts and parsed on every core, unless
+# this process is itself a worker (the cores are taken).
+PARALLEL_MIN_BYTES = 256 << 10
+
+
+def _parse_in_pieces(name: str, pieces: list[str], workers: int) -> list[tuple[int, Any]] | None:
+    """The documents of a stream parsed piece by piece; None when a piece fails, so that one parse of the
+    whole stream words the error (with its line in the file)."""
+    if len(pieces) < 2:
+        return None
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(min(workers, len(pieces))) as pool:
+        parsed = pool.starmap(_parse_piece_safely, [(name, piece) for piece in pieces])
+    out: list[tuple[int, Any]] = []
+    offset = 0
+    for piece in parsed:
+        if piece is None:
+            return None
+        count, docs = piece
+        out.extend((offset + index, data) for index, data in docs)
+        offset += count
+    return out
+
+
+def _in_worker() -> bool:
+    import multiprocessing
+
+    return multiprocessing.parent_process() is not None
+
+
+def _parse_piece_safely(name: str, piece: str) -> tuple[int, list[tuple[int, Any]]] | None:
+    try:
+        count, docs = parse_stream_piece(name, piece)
+    except YamlError:
+        return None
+    return count, [(doc.index, doc.data) for doc in docs]
 
 
 def _load_stream(out: LoadedInputs, name: str, *, data: bytes) -> None:
-    global _stdin_positions
+    global _stdin_text, _stdin_positions
     text = read_text(name, data=data)
-    _stdin_positions = Positions(name, text)
+    _stdin_text, _stdin_positions = text, None
     out.files.append(name)
-    for doc in load_documents(name, text=text):
-        _add(out, doc.data, path=name, doc_index=doc.index)
+    for index, data in _stream_documents(name, text):
+        _add(out, data, path=name, doc_index=index)
 
 
 def _add(out: LoadedInputs, data: Any, *, path: str, doc_index: int) -> None:
-    if isinstance(data, dict) and data.get("kind") == "List" and isinstance(data.get("items"), list):
-        for i, item in enumerate(data["items"]):
-            out.objects.append(FileObject(item, path=path, doc_index=doc_index, prefix=("items", i)))
-        return
-    out.objects.append(FileObject(data, path=path, doc_index=doc_index))
+    # a file's Lists unwrap as a rendered stream's do (render.stream), keeping each item's JSON path
+    for prefix, item in list_items(data):
+        out.objects.append(FileObject(item, path=path, doc_index=doc_index, prefix=prefix))
 
 
 def _load_kustomization(out: LoadedInputs, directory: Path, renderer: Renderer | None) -> None:
@@ -220,20 +271,3 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
-
-
-def parse_rendered(stream: str, *, environment: str | None, path: str) -> list[LoadedObject]:
-    """The one parser of a rendered stream (kustomize's output, a committed overlay): its objects, with
-    ``kind: List`` unwrapped, as render, diff and validate all read it."""
-    try:
-        docs = [d for d in yaml.load_all(stream, Loader=KubeLoader)]
-    except yaml.YAMLError as exc:
-        raise RenderError(f"kustomize printed YAML that does not parse: {exc}", path=path) from None
-    objects = []
-    for i, doc in enumerate(d for d in docs if d is not None):
-        if isinstance(doc, dict) and doc.get("kind") == "List":
-            for item in doc.get("items") or []:
-                objects.append(LoadedObject(item, path=path, doc_index=i, environment=environment))
-            continue
-        objects.append(LoadedObject(doc, path=path, doc_index=i, environment=environment))
-    return objects

@@ -2,6 +2,9 @@
 from CRD files converted to JSON schema. Compiled validators (jsonschema-rs) are cached per
 (schema source, apiVersion, kind) for the life of the process, and converted CRD schemas are cached on
 disk keyed by the CRD file's content hash, so a run does not re-parse big CRD YAML files.
+
+Only the lookup lives here; ``schemas import``/``fetch``, which write the repo's ``schemas/``, are in
+operate/schemas_import.py, so validate never loads them.
 """
 
 from __future__ import annotations
@@ -9,7 +12,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -483,127 +485,3 @@ def _schemas_of_file(path: Path, strict: bool) -> list[tuple[tuple[str, str], di
         return [(k, v, digest) for k, v in json_schema_file(path, data).items()]
     digest, schemas = crd_file_entry(path, strict)
     return [(k, v, digest) for k, v in schemas.items()]
-
-
-# --- the repo's schemas/ folder: import and fetch ------------------------------------------------------
-
-KSERVE_GROUP = "serving.kserve.io"
-KSERVE_RELEASE = re.compile(r"^v\d+\.\d+\.\d+(-rc\d+)?$")
-KSERVE_CRD_PLURALS = ("inferenceservices", "servingruntimes", "clusterservingruntimes", "trainedmodels", "inferencegraphs")
-KSERVE_RAW_URL = "https://raw.githubusercontent.com/kserve/kserve/{version}/config/crd/full/serving.kserve.io_{plural}.yaml"
-# What a live cluster adds to a CRD that says nothing about its schema.
-_VOLATILE_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink")
-
-
-def import_destination(crd: dict[str, Any], *, kserve_version: str | None) -> Path:
-    """Where a CRD goes under ``schemas/``, laid out like ``../shared/crds``."""
-    spec = crd.get("spec") or {}
-    group = str(spec.get("group") or "")
-    plural = str((spec.get("names") or {}).get("plural") or "").lower()
-    if not group or not plural or not re.fullmatch(r"[a-z0-9.-]+", group + plural):
-        raise SchemaLoadError("a CustomResourceDefinition without a valid spec.group and spec.names.plural")
-    name = f"{group}_{plural}.yaml"
-    if group == KSERVE_GROUP:
-        return Path("kserve", kserve_version, name) if kserve_version else Path("kserve", name)
-    return Path(group, name)
-
-
-def clean_crd(crd: dict[str, Any]) -> dict[str, Any]:
-    crd = copy.deepcopy(crd)
-    crd.pop("status", None)
-    meta = crd.get("metadata") or {}
-    for key in _VOLATILE_METADATA:
-        meta.pop(key, None)
-    annotations = meta.get("annotations") or {}
-    annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
-    if not annotations:
-        meta.pop("annotations", None)
-    return crd
-
-
-def import_crds(text: str, dest_root: Path, *, source: str, kserve_version: str | None = None) -> list[Path]:
-    """Write every CRD in a YAML stream (a file, ``kubectl get crd -o yaml``) under ``dest_root``."""
-    if kserve_version is not None and kserve_version != "main" and not KSERVE_RELEASE.match(kserve_version):
-        raise UsageError(f"--kserve-version {kserve_version!r} is not a release like v0.14.1")
-    try:
-        docs = list(yaml.load_all(text, Loader=KubeLoader))
-    except yaml.YAMLError as exc:
-        from ..errors import YamlError
-
-        raise YamlError(f"invalid YAML: {exc}", path=source) from None
-    crds = []
-    todo = list(docs)
-    while todo:
-        doc = todo.pop(0)
-        if isinstance(doc, dict) and doc.get("kind") == "List":
-            todo.extend(doc.get("items") or [])
-        elif isinstance(doc, dict) and doc.get("kind") == CRD_KIND:
-            crds.append(doc)
-    if not crds:
-        raise UsageError(f"{source}: no CustomResourceDefinition found", hint="pipe 'kubectl get crd -o yaml' or a CRD file")
-    written = []
-    for crd in crds:
-        crd_to_schemas(crd)  # refuse a CRD we could not convert before writing anything
-    for crd in crds:
-        target = dest_root / import_destination(crd, kserve_version=kserve_version if kserve_version != "main" else None)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        body = yaml.safe_dump(clean_crd(crd), sort_keys=False, default_flow_style=False)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(f"# Imported by 'kserve-gitops schemas import' from {source}.\n{body}", encoding="utf-8")
-        os.replace(tmp, target)
-        written.append(target)
-    return sorted(written)
-
-
-def kserve_crd_urls(version: str) -> list[str]:
-    """The upstream CRD files of one KServe release (GitHub raw URLs)."""
-    if not KSERVE_RELEASE.match(version):
-        raise UsageError(f"KServe version {version!r} is not a release like v0.14.1", hint="tags look like v0.14.1")
-    return [KSERVE_RAW_URL.format(version=version, plural=p) for p in KSERVE_CRD_PLURALS]
-
-
-# The other CRDs the synthesized platform uses in overlays/<env> (Istio security, Prometheus operator) and
-# overlays/argocd (ArgoCD), at the releases the install constructs pin.
-PLATFORM_CRD_URLS = (
-    "https://raw.githubusercontent.com/istio/istio/1.24.3/manifests/charts/base/files/crd-all.gen.yaml",
-    *(
-        "https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/v0.80.0/example/"
-        f"prometheus-operator-crd/monitoring.coreos.com_{plural}.yaml"
-        for plural in ("prometheusrules", "servicemonitors", "podmonitors")
-    ),
-    *(
-        f"https://raw.githubusercontent.com/argoproj/argo-cd/v2.13.3/manifests/crds/{name}-crd.yaml"
-        for name in ("application", "appproject", "applicationset")
-    ),
-)
-
-
-def fetch_platform_crds(dest_root: Path, *, timeout: float = 30) -> list[Path]:
-    """Download the non-KServe CRDs the synthesized platform needs into ``dest_root/<group>/``."""
-    return _fetch(list(PLATFORM_CRD_URLS), dest_root, kserve_version=None, timeout=timeout)
-
-
-def fetch_kserve_crds(version: str, dest_root: Path, *, timeout: float = 30) -> list[Path]:
-    """Download one KServe release's CRDs into ``dest_root/kserve/<version>/`` (the only networked code)."""
-    return _fetch(kserve_crd_urls(version), dest_root, kserve_version=version, timeout=timeout)
-
-
-def _fetch(urls: list[str], dest_root: Path, *, kserve_version: str | None, timeout: float) -> list[Path]:
-    import urllib.error
-    import urllib.request
-
-    from ..errors import EnvironmentProblem
-
-    if os.environ.get("KSERVE_GITOPS_OFFLINE"):
-        raise EnvironmentProblem("KSERVE_GITOPS_OFFLINE is set: 'schemas fetch' needs the network", hint="unset it, or use 'schemas import'")
-    texts = []
-    for url in urls:
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - fixed https host
-                texts.append((url, response.read().decode("utf-8")))
-        except (urllib.error.URLError, OSError, UnicodeDecodeError) as exc:
-            raise EnvironmentProblem(f"cannot download {url}: {exc}", hint="check the network, or use 'schemas import'") from None
-    written = []
-    for url, text in texts:
-        written.extend(import_crds(text, dest_root, source=url, kserve_version=kserve_version))
-    return written
