@@ -9,7 +9,6 @@ from ..report import REPORTERS, ReportOptions
 from ..errors import InputError, UsageError, input_errors
 from ..results import input_error_report
 from ..inputs.config import CONFIG_FILE, load_config
-from ..validate.base import objects_at_ref
 from ..validate.run import ValidateOptions, validate_paths, validate_repo
 from .common import State
 
@@ -106,6 +105,8 @@ def validate(
         if paths:
             raise UsageError("--base compares the repo's environments with a git revision; it takes no PATHs")
         names = [env.name for env in load_config(state.root / CONFIG_FILE).select(options.environments)]
+        from ..validate.base import objects_at_ref  # git and the render cache, only with --base
+
         options.base_objects = objects_at_ref(state.root, base_ref, names)
     try:
         if paths:

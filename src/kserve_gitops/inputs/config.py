@@ -6,7 +6,6 @@ import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,8 @@ DEFAULT_KUBERNETES_VERSION = "1.32"
 
 @lru_cache(maxsize=1)
 def config_schema() -> dict[str, Any]:
-    return json.loads(resources.files(__package__).joinpath("config.schema.json").read_text())
+    # the schema file sits beside this module (importlib.resources costs more to import than this read)
+    return json.loads(Path(__file__).with_name("config.schema.json").read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)

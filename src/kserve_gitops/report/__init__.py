@@ -7,7 +7,8 @@ decide the exit code (``Report.exit_code()`` does) and never touch anything but 
 
 from __future__ import annotations
 
-from typing import Callable, TextIO
+import importlib
+from typing import Callable, Iterator, Mapping, TextIO
 
 from ..results import Report
 from .options import ReportOptions
@@ -16,16 +17,22 @@ from .options import ReportOptions
 Reporter = Callable[[Report, TextIO, ReportOptions], None]
 
 
-def _registry() -> dict[str, Reporter]:
-    from . import github, json_report, junit, sarif, text
-
-    return {
-        "text": text.write,
-        "json": json_report.write,
-        "junit": junit.write,
-        "sarif": sarif.write,
-        "github": github.write,
-    }
+# -o name -> the module whose ``write`` prints it; a module is imported when its format is asked for
+# (the text format's rich, junit's XML and the others are not every run's cost)
+_MODULES = {"text": "text", "json": "json_report", "junit": "junit", "sarif": "sarif", "github": "github"}
 
 
-REPORTERS: dict[str, Reporter] = _registry()
+class _Registry(Mapping[str, Reporter]):
+    def __getitem__(self, name: str) -> Reporter:
+        if name not in _MODULES:
+            raise KeyError(name)
+        return importlib.import_module(f"{__name__}.{_MODULES[name]}").write  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+
+REPORTERS: Mapping[str, Reporter] = _Registry()

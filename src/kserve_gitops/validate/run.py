@@ -6,19 +6,16 @@ Nothing here prints.
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO, Sequence
+from typing import TYPE_CHECKING, BinaryIO, Sequence
 
 from ..credentials import redact
 from ..errors import UsageError
 from ..inputs.config import CHARTS_ENV, CONFIG_FILE, Environment, PlatformConfig, load_config
 from ..inputs.models import Model
-from ..render.cache import RenderedEnvironment, render_environment
 from ..inputs.cache import load_inputs_cached
-from ..render.kustomize import find_renderer
 from ..results import EnvironmentResult, Finding, LoadedObject, Report, shaped_like_an_object
 from . import checks
 from .checks.base import CheckContext, finding_for
@@ -26,6 +23,9 @@ from .inputs import load_paths, parse_rendered
 from .options import ValidateOptions
 from .schemas import CrdLibrary, SchemaSet
 from .sources import SourceMap
+
+if TYPE_CHECKING:
+    from ..render.cache import RenderedEnvironment
 
 SHARED_CRDS_ENV = "KSERVE_GITOPS_CRDS"
 
@@ -61,7 +61,7 @@ def crd_library(root: Path, options: "ValidateOptions | None" = None) -> CrdLibr
     return CrdLibrary(roots=[*extra, *default_crd_roots(root)], chart_dirs=charts)
 
 
-def objects_from_rendered(rendered: RenderedEnvironment, *, environment: str, path: str) -> list[LoadedObject]:
+def objects_from_rendered(rendered: "RenderedEnvironment", *, environment: str, path: str) -> list[LoadedObject]:
     """Objects of a rendered environment; documents the render cache did not hand over parsed are parsed here."""
     if all(data is None for data in rendered.data):
         return parse_rendered(rendered.stream, environment=environment, path=path)
@@ -88,6 +88,10 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
     if not options.policy_dirs and (root / "policies").is_dir():
         # the repo's own policies, wherever the command runs from (--repo DIR)
         options = dataclasses.replace(options, policy_dirs=[root / "policies"])
+    # rendering is for the repo's environments only: validate PATH... never loads it
+    from ..render.cache import render_environment
+    from ..render.kustomize import find_renderer
+
     renderer = find_renderer()
     # The control plane (the ArgoCD hub's objects, the Argo Workflows templates) is a row of its own when
     # every environment is validated: it is what turns the environments on and off.
@@ -121,6 +125,9 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
     workers = _parallel_workers(jobs, options)
     if workers > 1:
         # Schema and policy checks hold the GIL: environments are checked in parallel processes instead.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_one_policy_process) as pool:
             report.environments.extend(pool.map(_validate_environment, jobs))
     else:
