@@ -1,10 +1,12 @@
-"""``schemas import`` (file and stdin) lays CRDs out like ../shared/crds; ``schemas fetch`` is tested only
-for what it refuses and the URLs it would fetch (no network in tests)."""
+"""``schemas import`` (file and stdin) lays CRDs out like ../shared/crds; ``schemas fetch`` is tested for
+what it refuses, the URLs it starts from, and a whole fetch from a mirror on a loopback server (no network)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import REPO, SHARED_CRDS, run_cli_process
@@ -54,8 +56,9 @@ def test_fetch_urls_and_refusals(tmp_path: Path) -> None:
     run = run_cli_process("schemas", "fetch", "--kserve", "v0.14.1", "--dry-run", cwd=tmp_path)
     assert run.returncode == 0
     urls = run.stdout.split()
-    assert "https://raw.githubusercontent.com/kserve/kserve/v0.14.1/config/crd/full/serving.kserve.io_inferenceservices.yaml" in urls
-    assert len(urls) == 5
+    assert "https://raw.githubusercontent.com/kserve/kserve/v0.14.1/config/crd/full/kustomization.yaml" in urls
+    assert "https://raw.githubusercontent.com/kserve/kserve/v0.14.1/config/crd/full/llmisvc/kustomization.yaml" in urls
+    assert len(urls) == 3
     bad = run_cli_process("schemas", "fetch", "--kserve", "0.14; rm -rf /", cwd=tmp_path)
     assert bad.returncode == 2
     offline = run_cli_process("schemas", "fetch", "--kserve", "v0.14.1", cwd=tmp_path, env={"KSERVE_GITOPS_OFFLINE": "1"})
@@ -67,8 +70,8 @@ def test_fetch_platform_dry_run_lists_pinned_urls_without_network(cli) -> None:
     result = cli("schemas", "fetch", "--kserve", "v0.14.1", "--kserve", "v0.20.0", "--platform", "--dry-run")
     assert result.exit_code == 0
     urls = result.output.split()
-    assert sum("kserve/kserve/v0.14.1/" in u for u in urls) == 5
-    assert sum("kserve/kserve/v0.20.0/" in u for u in urls) == 5
+    assert sum("kserve/kserve/v0.14.1/" in u for u in urls) == 3
+    assert sum("kserve/kserve/v0.20.0/" in u for u in urls) == 3
     assert any(u.endswith("istio/istio/1.24.3/manifests/charts/base/files/crd-all.gen.yaml") for u in urls)
     assert any("monitoring.coreos.com_prometheusrules.yaml" in u for u in urls)
     assert any(u.endswith("argo-cd/v2.13.3/manifests/crds/applicationset-crd.yaml") for u in urls)
@@ -77,3 +80,64 @@ def test_fetch_platform_dry_run_lists_pinned_urls_without_network(cli) -> None:
 def test_fetch_without_anything_to_fetch_is_a_usage_error(cli) -> None:
     result = cli("schemas", "fetch")
     assert result.exit_code == 2
+
+
+def _mirror(root: Path, version: str) -> None:
+    """A release laid out as KServe v0.20.0 is: InferenceService in config/crd/full, ClusterStorageContainer in
+    a folder full/ lists, the llmisvc CRDs in their own folder, and no localmodel folder (a 404)."""
+    kserve = SHARED_CRDS / "kserve"
+    full = root / version / "config" / "crd" / "full"
+    for folder, files, extra in [
+        (full, ["serving.kserve.io_inferenceservices.yaml"], ["./clusterstoragecontainer"]),
+        (full / "clusterstoragecontainer", ["serving.kserve.io_clusterstoragecontainers.yaml"], []),
+        (full / "llmisvc", ["serving.kserve.io_llminferenceservices.yaml", "serving.kserve.io_llminferenceserviceconfigs.yaml"], []),
+    ]:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            shutil.copy(kserve / name, folder / name)
+        (folder / "kustomization.yaml").write_text(yaml.safe_dump({"resources": [*files, *extra]}))
+
+
+@pytest.fixture
+def mirror(tmp_path: Path):
+    """A mirror of KServe's raw files on a loopback HTTP server (what --source points at)."""
+    import functools
+    import http.server
+    import threading
+
+    root = tmp_path / "mirror"
+    _mirror(root, "v0.20.0")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/{{version}}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_fetch_follows_the_release_kustomizations_to_every_crd(tmp_path: Path, mirror: str) -> None:
+    """LLMInferenceService's CRDs come with the release's other CRDs; a folder the release lacks is skipped."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    run = run_cli_process("schemas", "fetch", "--kserve", "v0.20.0", "--source", mirror, cwd=repo)
+    assert run.returncode == 0, run.stderr
+    written = sorted(p.relative_to(repo).as_posix() for p in (repo / "schemas").rglob("*") if p.is_file())
+    assert written == [
+        "schemas/kserve/v0.20.0/serving.kserve.io_clusterstoragecontainers.yaml",
+        "schemas/kserve/v0.20.0/serving.kserve.io_inferenceservices.yaml",
+        "schemas/kserve/v0.20.0/serving.kserve.io_llminferenceserviceconfigs.yaml",
+        "schemas/kserve/v0.20.0/serving.kserve.io_llminferenceservices.yaml",
+    ]
+    stored = yaml.safe_load((repo / written[3]).read_text())
+    assert stored["spec"]["names"]["kind"] == "LLMInferenceService"
+
+
+def test_fetch_of_a_release_the_source_does_not_have_fails_and_writes_nothing(tmp_path: Path, mirror: str) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    run = run_cli_process("schemas", "fetch", "--kserve", "v0.14.1", "--source", mirror, cwd=repo)
+    assert run.returncode == 3
+    assert "cannot download" in run.stderr and "v0.14.1/config/crd/full/kustomization.yaml" in run.stderr
+    assert not (repo / "schemas").exists()

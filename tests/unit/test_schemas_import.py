@@ -89,7 +89,10 @@ def test_import_refusals_write_nothing(tmp_path: Path) -> None:
 
 def test_fetch_urls_and_offline_refusal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     urls = kserve_crd_urls("v0.14.1")
-    assert len(urls) == 5 and all(u.startswith("https://raw.githubusercontent.com/kserve/kserve/v0.14.1/") for u in urls)
+    assert urls == [
+        f"https://raw.githubusercontent.com/kserve/kserve/v0.14.1/config/crd/full/{folder}kustomization.yaml"
+        for folder in ("", "llmisvc/", "localmodel/")
+    ]
     assert all(u.startswith("https://raw.githubusercontent.com/") for u in PLATFORM_CRD_URLS)
     with pytest.raises(UsageError):
         kserve_crd_urls("main; rm -rf /")

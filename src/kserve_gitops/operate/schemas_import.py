@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,13 @@ from ..validate.schemas import CRD_KIND, crd_to_schemas
 
 KSERVE_GROUP = "serving.kserve.io"
 KSERVE_RELEASE = re.compile(r"^v\d+\.\d+\.\d+(-rc\d+)?$")
-KSERVE_CRD_PLURALS = ("inferenceservices", "servingruntimes", "clusterservingruntimes", "trainedmodels", "inferencegraphs")
-KSERVE_RAW_URL = "https://raw.githubusercontent.com/kserve/kserve/{version}/config/crd/full/serving.kserve.io_{plural}.yaml"
+# Where a release's files are read: GitHub's raw files at the tag, or a mirror of them (--source).
+KSERVE_SOURCE = "https://raw.githubusercontent.com/kserve/kserve/{version}/"
+# A release's CRDs as KServe composes them: the kustomization of config/crd/full (what its kserve-crd chart
+# installs) and, on releases that have them, the folders of the optional CRD charts (kserve-llmisvc-crd,
+# kserve-localmodel-crd). Each kustomization's resources are followed, so a release's own layout decides
+# (v0.14.1 lists LocalModelCache in full/, v0.20.0 keeps it and LLMInferenceService in folders of their own).
+KSERVE_CRD_FOLDERS = ("config/crd/full", "config/crd/full/llmisvc", "config/crd/full/localmodel")
 # What a live cluster adds to a CRD that says nothing about its schema.
 _VOLATILE_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink")
 
@@ -85,11 +91,18 @@ def import_crds(text: str, dest_root: Path, *, source: str, kserve_version: str 
     return sorted(written)
 
 
-def kserve_crd_urls(version: str) -> list[str]:
-    """The upstream CRD files of one KServe release (GitHub raw URLs)."""
+def kserve_source(version: str, source: str = KSERVE_SOURCE) -> str:
+    """The base URL of one KServe release's files."""
     if not KSERVE_RELEASE.match(version):
         raise UsageError(f"KServe version {version!r} is not a release like v0.14.1", hint="tags look like v0.14.1")
-    return [KSERVE_RAW_URL.format(version=version, plural=p) for p in KSERVE_CRD_PLURALS]
+    base = source.format(version=version)
+    return base if base.endswith("/") else base + "/"
+
+
+def kserve_crd_urls(version: str, source: str = KSERVE_SOURCE) -> list[str]:
+    """The kustomizations ``fetch`` starts from for one release (the CRD files are the ones they list)."""
+    base = kserve_source(version, source)
+    return [f"{base}{folder}/kustomization.yaml" for folder in KSERVE_CRD_FOLDERS]
 
 
 # The other CRDs the synthesized platform uses in overlays/<env> (Istio security, Prometheus operator) and
@@ -113,25 +126,57 @@ def fetch_platform_crds(dest_root: Path, *, timeout: float = 30) -> list[Path]:
     return _fetch(list(PLATFORM_CRD_URLS), dest_root, kserve_version=None, timeout=timeout)
 
 
-def fetch_kserve_crds(version: str, dest_root: Path, *, timeout: float = 30) -> list[Path]:
+def fetch_kserve_crds(version: str, dest_root: Path, *, timeout: float = 30, source: str = KSERVE_SOURCE) -> list[Path]:
     """Download one KServe release's CRDs into ``dest_root/kserve/<version>/`` (the only networked code)."""
-    return _fetch(kserve_crd_urls(version), dest_root, kserve_version=version, timeout=timeout)
+    base = kserve_source(version, source)
+    files: list[str] = []
+    for i, folder in enumerate(KSERVE_CRD_FOLDERS):
+        # config/crd/full must exist; the optional charts' folders are absent from older releases
+        files.extend(_kustomization_files(base, folder, timeout=timeout, required=i == 0))
+    return _fetch(list(dict.fromkeys(files)), dest_root, kserve_version=version, timeout=timeout)
 
 
-def _fetch(urls: list[str], dest_root: Path, *, kserve_version: str | None, timeout: float) -> list[Path]:
+def _kustomization_files(base: str, folder: str, *, timeout: float, required: bool) -> list[str]:
+    """The URLs of the YAML files a kustomization lists, following the folders it lists."""
+    url = f"{base}{folder}/kustomization.yaml"
+    text = _download(url, timeout=timeout, missing_ok=not required)
+    if text is None:
+        return []
+    try:
+        kustomization = yaml.load(text, Loader=KubeLoader) or {}
+    except yaml.YAMLError as exc:
+        raise EnvironmentProblem(f"{url} is not YAML: {exc}", hint="check --source") from None
+    resources = kustomization.get("resources") if isinstance(kustomization, dict) else None
+    files = []
+    for entry in resources if isinstance(resources, list) else []:
+        entry = posixpath.normpath(posixpath.join(folder, str(entry)))
+        if entry.endswith((".yaml", ".yml")):
+            files.append(f"{base}{entry}")
+        else:  # a folder with a kustomization of its own
+            files.extend(_kustomization_files(base, entry, timeout=timeout, required=True))
+    return files
+
+
+def _download(url: str, *, timeout: float, missing_ok: bool = False) -> str | None:
     import urllib.error
     import urllib.request
 
     if os.environ.get("KSERVE_GITOPS_OFFLINE"):
         raise EnvironmentProblem("KSERVE_GITOPS_OFFLINE is set: 'schemas fetch' needs the network", hint="unset it, or use 'schemas import'")
-    texts = []
-    for url in urls:
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - fixed https host
-                texts.append((url, response.read().decode("utf-8")))
-        except (urllib.error.URLError, OSError, UnicodeDecodeError) as exc:
-            raise EnvironmentProblem(f"cannot download {url}: {exc}", hint="check the network, or use 'schemas import'") from None
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - https, or the --source given
+            return response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        if missing_ok and exc.code == 404:
+            return None
+        raise EnvironmentProblem(f"cannot download {url}: {exc}", hint="check the network, or use 'schemas import'") from None
+    except (urllib.error.URLError, OSError, UnicodeDecodeError) as exc:
+        raise EnvironmentProblem(f"cannot download {url}: {exc}", hint="check the network, or use 'schemas import'") from None
+
+
+def _fetch(urls: list[str], dest_root: Path, *, kserve_version: str | None, timeout: float) -> list[Path]:
+    texts = [(url, _download(url, timeout=timeout)) for url in urls]  # every file, before anything is written
     written = []
     for url, text in texts:
-        written.extend(import_crds(text, dest_root, source=url, kserve_version=kserve_version))
+        written.extend(import_crds(text or "", dest_root, source=url, kserve_version=kserve_version))
     return written
