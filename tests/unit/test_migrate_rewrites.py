@@ -1,5 +1,6 @@
-"""operate/migrate, one rewrite at a time on small files: the exact text each legacy form becomes, what is
-left alone, the notes it explains itself with, and that migrating the result again changes nothing."""
+"""operate/migrate, one rewrite at a time on small files: the exact text each legacy form becomes (comments
+where they belong), what is left alone (empty, comment-only and current files), the notes it explains itself
+with, and that migrating the result again changes nothing."""
 
 from __future__ import annotations
 
@@ -58,6 +59,13 @@ def test_a_file_without_kind_is_migrated_as_an_inferenceservice() -> None:
         "spec:\n  predictor:\n    parallelism: 2\n    containerConcurrency: 3\n",  # the new field wins; the old is not renamed onto it
         "spec:\n  transformer:\n    pytorch:\n      storageUri: s3://b\n",  # only predictors had framework specs
         "spec:\n  predictor:\n    model:\n      modelFormat:\n        name: sklearn\n      storageUri: s3://b\n",
+        # nothing to migrate: not "{}", not refused
+        "",
+        "\n  \n",
+        "# staging: no differences yet\n",
+        "\n# a\n\n# b",
+        # a merge patch's nulls (delete the key) are read and left as written
+        "metadata:\n  labels:\n    tier: null\nspec:\n  predictor:\n    minReplicas: ~\n    maxReplicas: NULL\n    args:\n",
     ],
 )
 def test_what_is_not_legacy_is_returned_as_it_is(text: str) -> None:
@@ -150,6 +158,48 @@ def test_a_predictor_with_two_model_specs_is_refused(predictor: str, named: str)
 def test_a_custom_container_becomes_the_first_of_containers() -> None:
     text = "spec:\n  transformer:\n    custom:\n      container:\n        image: t:1  # pre\n        name: c\n"
     assert migrated(text)[0] == "spec:\n  transformer:\n    containers:\n      - image: t:1  # pre\n        name: c\n"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a comment before the container's first key goes before the item's dash
+        (
+            "spec:\n  transformer:\n    custom:\n      container:\n        # first key\n        image: t:1  # pre\n",
+            "spec:\n  transformer:\n    containers:\n      # first key\n      - image: t:1  # pre\n",
+        ),
+        # the comment on the container: line goes on the containers: line, as far after the key
+        (
+            "spec:\n  transformer:\n    custom:\n      container:  # on container\n        # first key\n        image: t:1\n",
+            "spec:\n  transformer:\n    containers:  # on container\n      # first key\n      - image: t:1\n",
+        ),
+        # under the custom: line's comment when there is one
+        (
+            "spec:\n  transformer:\n    custom:  # c1\n      # under custom\n      container:  # c2\n        image: t:1\n",
+            "spec:\n  transformer:\n    containers: # c1\n      # under custom\n      # c2\n      - image: t:1\n",
+        ),
+        # items at their key's column: the dash is at the key's column too
+        (
+            "spec:\n  transformer:\n    custom:  # c1\n      # under custom\n      container:  # c2\n        # first key\n"
+            "        image: t:1\n        args:\n        - a\n",
+            "spec:\n  transformer:\n    containers: # c1\n    # under custom\n    # c2\n    # first key\n    - image: t:1\n"
+            "      args:\n      - a\n",
+        ),
+        (
+            "spec:\n    transformer:\n        custom:\n            container:  # c\n                # first key\n"
+            "                image: t:1\n                args:\n                    - a\n",
+            "spec:\n    transformer:\n        containers:  # c\n            # first key\n            - image: t:1\n"
+            "              args:\n                  - a\n",
+        ),
+        # a flow-style container stays one line, its comment after it
+        (
+            "spec:\n  transformer:\n    custom:\n      container: {image: t}  # c\n",
+            "spec:\n  transformer:\n    containers:\n      - {image: t}           # c\n",
+        ),
+    ],
+)
+def test_a_custom_containers_comments_stay_with_its_first_key(text: str, expected: str) -> None:
+    assert migrated(text) == (expected, [])
 
 
 # --- v1alpha2's spec.default -----------------------------------------------------------------------------
@@ -247,6 +297,115 @@ def test_a_legacy_canary_in_list_form() -> None:
         "            name: sklearn\n"
         "          storageUri: s3://b/v2\n",
         [],
+    )
+
+
+CANARY_COMMENTS = (
+    "metadata:\n"
+    "  name: iris\n"
+    "spec:\n"
+    "  predictor:\n"
+    "    sklearn:\n"
+    "      storageUri: s3://b/v1\n"
+    "  canaryTrafficPercent: 25\n"
+    "  canary:\n"
+    "    predictor:  # the candidate\n"
+    "      # retrained in May\n"
+    "      sklearn:\n"
+    "        storageUri: s3://b/v2\n"
+    "      # end of the candidate\n"
+    "  # about the transformer\n"
+    "  transformer:\n"
+    "    containers:\n"
+    "      - image: t:1\n"
+)
+
+
+def test_comments_on_and_under_the_canarys_predictor_line_move_with_it() -> None:
+    assert migrated(CANARY_COMMENTS) == (
+        "metadata:\n"
+        "  name: iris\n"
+        "  annotations:\n"
+        "    kserve-gitops.io/stable-storage-uri: s3://b/v1\n"
+        "spec:\n"
+        "  predictor:  # the candidate\n"
+        "    # retrained in May\n"
+        "    canaryTrafficPercent: 25\n"
+        "    model:\n"
+        "      modelFormat:\n"
+        "        name: sklearn\n"
+        "      storageUri: s3://b/v2\n"
+        "    # end of the candidate\n"
+        "  # about the transformer\n"  # spec's own comment: not moved
+        "  transformer:\n"
+        "    containers:\n"
+        "      - image: t:1\n",
+        [],
+    )
+    assert migrated(CANARY_COMMENTS, canary_form="list")[0] == (
+        "metadata:\n"
+        "  name: iris\n"
+        "spec:\n"
+        "  predictor:\n"
+        "    model:\n"
+        "      modelFormat:\n"
+        "        name: sklearn\n"
+        "      storageUri: s3://b/v1\n"
+        "  canary:\n"
+        "    - trafficPercent: 25\n"
+        "      predictor:  # the candidate\n"
+        "        # retrained in May\n"
+        "        name: v2\n"
+        "        model:\n"
+        "          name: kserve-container\n"
+        "          modelFormat:\n"
+        "            name: sklearn\n"
+        "          storageUri: s3://b/v2\n"
+        "        # end of the candidate\n"
+        "  # about the transformer\n"
+        "  transformer:\n"
+        "    containers:\n"
+        "      - image: t:1\n"
+    )
+
+
+def test_the_stable_uri_annotation_of_a_file_without_metadata_goes_before_spec() -> None:
+    text = "apiVersion: serving.kubeflow.org/v1alpha2\nkind: InferenceService  # legacy\n# the model\n" + LEGACY_CANARY.split("metadata:\n  name: iris\n")[1]
+    assert migrated(text) == (
+        "apiVersion: serving.kserve.io/v1beta1\n"
+        "kind: InferenceService  # legacy\n"
+        "metadata:\n"
+        "  annotations:\n"
+        "    kserve-gitops.io/stable-storage-uri: s3://b/v1\n"
+        "# the model\n"
+        "spec:\n"
+        "  predictor:\n"
+        "    canaryTrafficPercent: 25\n"
+        "    model:\n"
+        "      modelFormat:\n"
+        "        name: sklearn\n"
+        "      storageUri: s3://b/v2\n",
+        [],
+    )
+
+
+def test_the_dropped_stable_comments_and_the_lines_above_spec_both_stay() -> None:
+    text = (
+        "kind: InferenceService\n"
+        "# the model\n"
+        "spec:\n"
+        "  predictor:\n"
+        "    model:\n"
+        "      storageUri: s3://b/v1  # v1\n"
+        "  canary:\n"
+        "    predictor:\n"
+        "      model:\n"
+        "        storageUri: s3://b/v2\n"
+    )
+    out, _ = migrated(text)
+    assert out.startswith(
+        "kind: InferenceService\nmetadata:\n  annotations:\n    kserve-gitops.io/stable-storage-uri: s3://b/v1  # v1\n"
+        "# the model\nspec:\n"
     )
 
 
@@ -519,6 +678,29 @@ def test_nothing_is_written_when_one_file_cannot_be_migrated(models: Path) -> No
         migrate_path(Path("models"))
     assert (caught.value.path, caught.value.line) == ("models/zzz.yaml", 2)
     assert {k: v for k, v in snapshot(models).items() if k != "zzz.yaml"} == before
+
+
+def test_empty_and_comment_only_files_are_left_alone_and_the_others_migrate(models: Path, cli) -> None:
+    (models / "iris" / "staging.yaml").write_text("")
+    (models / "iris" / "prod.yaml").write_text("\n  \n")
+    (models / "ltv" / "dev.yaml").write_text("# dev: nothing differs yet\n# (kept for reviewers)\n")
+    (models / "ltv" / "prod.yaml").write_text("metadata:\n  labels:\n    tier: null\nspec:\n  predictor:\n    minReplicas: ~\n")
+    before = snapshot(models)
+    result = migrate_path(Path("models"), write=False)
+    assert result.scanned == 7
+    assert [c.edit.path for c in result.changes] == ["models/iris/dev.yml", "models/iris/inferenceservice.yaml"]
+    check = cli("migrate", "models", "--check")
+    assert check.exit_code == 1 and "2 of 7 file(s) need migrating" in check.output
+    assert snapshot(models) == before
+    run = cli("migrate", "models")
+    assert run.exit_code == 0 and "2 of 7 file(s) migrated" in run.output, run.output
+    after = snapshot(models)
+    assert {k for k in after if after[k] != before[k]} == {"iris/dev.yml", "iris/inferenceservice.yaml"}
+    again = cli("migrate", "models", "--check")
+    assert again.exit_code == 0 and "0 of 7 file(s) need migrating" in again.output
+    for name in ("iris/staging.yaml", "ltv/dev.yaml"):  # one file alone
+        alone = cli("migrate", f"models/{name}", "--check")
+        assert alone.exit_code == 0 and "0 of 1 file(s) need migrating" in alone.output
 
 
 def test_bad_arguments_are_usage_errors(models: Path) -> None:

@@ -1,5 +1,6 @@
-"""operate/yamledit: a file loads with the layout that writes it back byte for byte, an edit changes only the
-keys it names, and a file no layout reproduces is refused instead of reformatted."""
+"""operate/yamledit: a file loads with the layout that writes it back byte for byte (nulls as spelt, comment-only
+files as they are), an edit changes only the keys it names, and a file no layout reproduces is refused instead
+of reformatted."""
 
 from __future__ import annotations
 
@@ -76,6 +77,7 @@ def test_an_edit_keeps_the_files_layout_for_new_blocks() -> None:
         "a:\n  b: 1\nc:\n    d: 2\n",  # two indentations in one file
         "spec:\n    containers:\n    - name: a\n      image: x\n",  # 4-space maps, items at 2: no such layout
         "hello\n",  # a bare scalar document
+        "args:\n  -\n  - 1\n",  # an empty list item: ruamel writes it back as "- " (a trailing space)
     ],
 )
 def test_a_file_no_layout_reproduces_is_refused(text: str) -> None:
@@ -109,8 +111,109 @@ def test_blank_text_is_an_empty_mapping_written_in_the_new_file_layout() -> None
     doc = yamledit.parse("  \n\n", path="m.yaml")
     assert isinstance(doc.data, CommentedMap) and dict(doc.data) == {}
     assert doc.indent == yamledit.NEW_FILE_INDENT == (2, 4, 2)
+    assert doc.changed is False and doc.dump() == "  \n\n"  # left as it is, not written as "{}"
     yamledit.set_in(doc.data, ["spec", "predictor", "args"], ["--workers", 2])
+    assert doc.changed is True
     assert doc.dump() == "spec:\n  predictor:\n    args:\n      - --workers\n      - 2\n"
+
+
+@pytest.mark.parametrize(
+    "text, head",
+    [
+        ("# dev: nothing differs yet\n", "# dev: nothing differs yet\n"),
+        ("# no newline at the end", "# no newline at the end\n"),
+        # blank lines before the comments, and spaces on blank lines, do not round-trip in ruamel: not kept
+        ("\n  \n# a\n  \n# b\n\n", "# a\n\n# b\n\n"),
+    ],
+)
+def test_a_comment_only_file_is_an_empty_mapping_that_keeps_its_comments(text: str, head: str) -> None:
+    doc = yamledit.parse(text, path="dev.yaml")
+    assert isinstance(doc.data, CommentedMap) and dict(doc.data) == {}
+    assert doc.indent == (2, 4, 2)
+    assert doc.changed is False and doc.dump() == text
+    yamledit.set_in(doc.data, ["spec", "predictor", "minReplicas"], 2)
+    out = doc.dump()
+    assert out == head + "spec:\n  predictor:\n    minReplicas: 2\n"
+    assert yamledit.parse(out, path="dev.yaml").dump() == out
+    # Emptied again, it is the file as it was.
+    yamledit.delete_in(doc.data, ["spec", "predictor", "minReplicas"])
+    assert doc.changed is False
+
+
+def test_an_explicit_null_document_is_not_a_comment_only_file() -> None:
+    with pytest.raises(YamlError, match="cannot edit this file without reformatting it"):
+        yamledit.parse("# c\nnull\n", path="m.yaml")
+
+
+# --- nulls keep their spelling ---------------------------------------------------------------------------
+
+NULLS = (
+    "# a patch: null deletes the key from the base\n"
+    "metadata:\n"
+    "  annotations:\n"
+    "    a: null\n"
+    "    b: ~  # tilde\n"
+    "    c: Null\n"
+    "    d: NULL\n"
+    "    e:\n"
+    "    f: 'null'\n"  # a string, not a null
+    "spec:\n"
+    "  predictor:\n"
+    "    canaryTrafficPercent: ~\n"
+    "    args:\n"
+    "      - null\n"
+    "      - ~\n"
+    "      - x\n"
+    "    env: {a: ~, b: null, c: NULL}\n"
+    "    list: [~, Null, 1]\n"
+    "    model:\n"
+    "      storageUri: s3://b/v1\n"
+)
+
+
+@pytest.mark.parametrize("spelling", ["null", "~", "Null", "NULL", ""])
+def test_each_null_spelling_round_trips_byte_for_byte(spelling: str) -> None:
+    value = f" {spelling}" if spelling else ""
+    for text in (f"a:{value}\n", f"a:{value}  # why\nb: 1\n", f"x:\n  a:{value}\n  b: 1\n"):
+        doc = yamledit.parse(text, path="m.yaml")
+        assert yamledit.get_in(doc.data, ["x", "a"] if "x" in doc.data else ["a"], "absent") is None
+        assert doc.changed is False and doc.dump() == text
+    if spelling:
+        for text in (f"- {spelling}\n- 1\n", f"a: [{spelling}, 1]\nb: {{c: {spelling}}}\n"):
+            doc = yamledit.parse(text, path="m.yaml")
+            assert doc.changed is False and doc.dump() == text
+
+
+def test_a_file_with_every_null_spelling_round_trips_and_an_edit_elsewhere_keeps_them() -> None:
+    doc = yamledit.parse(NULLS, path="models/iris/dev.yaml")
+    assert doc.changed is False and doc.dump() == NULLS
+    assert doc.data["metadata"]["annotations"]["a"] is None and doc.data["metadata"]["annotations"]["f"] == "null"
+    yamledit.set_in(doc.data, ["spec", "predictor", "model", "storageUri"], "s3://b/v2")
+    yamledit.set_in(doc.data, ["metadata", "labels", "tier"], "gold")
+    assert doc.dump() == NULLS.replace("s3://b/v1", "s3://b/v2").replace("spec:\n", "  labels:\n    tier: gold\nspec:\n")
+
+
+def test_a_null_that_is_replaced_or_deleted_goes_and_a_new_null_is_written_empty() -> None:
+    doc = yamledit.parse(NULLS, path="m.yaml")
+    yamledit.set_in(doc.data, ["spec", "predictor", "canaryTrafficPercent"], 10)
+    assert yamledit.delete_in(doc.data, ["metadata", "annotations", "b"]) is True
+    yamledit.set_in(doc.data, ["metadata", "annotations", "g"], None)
+    assert doc.dump() == (
+        NULLS.replace("canaryTrafficPercent: ~", "canaryTrafficPercent: 10")
+        .replace("    b: ~  # tilde\n", "")
+        .replace("    f: 'null'\n", "    f: 'null'\n    g:\n")
+    )
+    # Set back to null, a key keeps the spelling it was read with.
+    yamledit.set_in(doc.data, ["spec", "predictor", "canaryTrafficPercent"], None)
+    assert "    canaryTrafficPercent: ~\n" in doc.dump()
+
+
+def test_load_of_a_patch_with_nulls_can_be_edited(tmp_path: Path) -> None:
+    patch = tmp_path / "dev.yaml"
+    patch.write_text("metadata:\n  labels:\n    tier: null\nspec:\n  predictor:\n    minReplicas: ~\n")
+    doc = yamledit.load(patch, display="models/iris/dev.yaml")
+    yamledit.set_in(doc.data, ["spec", "predictor", "canaryTrafficPercent"], 10)
+    assert doc.dump() == "metadata:\n  labels:\n    tier: null\nspec:\n  predictor:\n    minReplicas: ~\n    canaryTrafficPercent: 10\n"
 
 
 # --- load ------------------------------------------------------------------------------------------------
@@ -183,6 +286,27 @@ def test_first_puts_a_new_top_level_mapping_before_the_others() -> None:
     doc = yamledit.parse(text, path="dev.yaml")
     yamledit.set_in(doc.data, ["metadata", "annotations", "k"], "v")
     assert doc.dump() == text + "metadata:\n  annotations:\n    k: v\n"
+
+
+def test_before_puts_a_new_top_level_mapping_above_that_key_and_its_comments() -> None:
+    text = "apiVersion: v1\nkind: X  # k\n# what it serves\nspec:\n  a: 1\n"
+    doc = yamledit.parse(text, path="m.yaml")
+    yamledit.set_in(doc.data, ["metadata", "annotations", "k"], "v", before="spec")
+    assert doc.dump() == "apiVersion: v1\nkind: X  # k\nmetadata:\n  annotations:\n    k: v\n# what it serves\nspec:\n  a: 1\n"
+    doc = yamledit.parse("spec:\n  a: 1\n", path="m.yaml")  # first, with nothing before it
+    yamledit.set_in(doc.data, ["metadata", "name"], "x", before="spec")
+    assert doc.dump() == "metadata:\n  name: x\nspec:\n  a: 1\n"
+    doc = yamledit.parse("kind: X\n", path="m.yaml")  # no such key: last
+    yamledit.set_in(doc.data, ["metadata", "name"], "x", before="spec")
+    assert doc.dump() == "kind: X\nmetadata:\n  name: x\n"
+
+
+def test_a_new_mapping_on_the_way_goes_before_the_comments_that_close_its_parent() -> None:
+    text = "metadata:\n  name: iris\n  # closing\n# about spec\nspec: {}\n"
+    out = edited(text, (["metadata", "annotations", "k"], "v"))
+    assert out == "metadata:\n  name: iris\n  annotations:\n    k: v\n  # closing\n# about spec\nspec: {}\n"
+    out = edited(MODEL, (["spec", "predictor", "resources", "limits", "cpu"], "1"))
+    assert out == MODEL.replace("    # closing comment\n", "    resources:\n      limits:\n        cpu: '1'\n    # closing comment\n")
 
 
 def test_first_does_not_move_an_existing_mapping() -> None:

@@ -115,7 +115,7 @@ def migrate_text(text: str, *, path: str, canary_form: str = "revision", notes: 
 def migrate_document(
     data: CommentedMap, *, path: str, canary_form: str, notes: list[str], indent: tuple[int, int, int] = yamledit.NEW_FILE_INDENT
 ) -> None:
-    mapping, sequence = indent[0], indent[1]
+    mapping = indent[0]
     if data.get("kind") not in (None, "InferenceService"):
         return  # e.g. an LLMInferenceService, whose current version is serving.kserve.io/v1alpha2
     if data.get("apiVersion") in LEGACY_API_VERSIONS:
@@ -126,17 +126,19 @@ def migrate_document(
         return
     default = spec.get("default")
     if isinstance(default, CommentedMap):
-        _replace_key(spec, "default", [(k, v) for k, v in default.items()], comment_from=default, shift=-mapping)
+        _replace_key(
+            spec, "default", [(k, v) for k, v in default.items()], comment_from=default, shift=-mapping, column=default.lc.col
+        )
     for component in COMPONENTS:
         if isinstance(spec.get(component), CommentedMap):
-            _migrate_component(spec[component], component, path=path, shift=sequence - 2 * mapping)
+            _migrate_component(spec[component], component, path=path, indent=indent)
     canary = spec.get("canary")
     if isinstance(canary, CommentedMap):
         _migrate_canary_object(data, spec, canary, path=path, canary_form=canary_form, notes=notes, indent=indent)
     elif isinstance(canary, list):
         for entry in canary:
             if isinstance(entry, CommentedMap) and isinstance(entry.get("predictor"), CommentedMap):
-                _migrate_component(entry["predictor"], "predictor", path=path, shift=sequence - 2 * mapping)
+                _migrate_component(entry["predictor"], "predictor", path=path, indent=indent)
     if "canaryTrafficPercent" in spec:
         # Spec-level traffic with no canary object: it belongs on the predictor.
         percent = spec["canaryTrafficPercent"]
@@ -153,8 +155,10 @@ def _migrate_mode_annotation(data: CommentedMap, notes: list[str]) -> None:
         notes.append(f"{DEPLOYMENT_MODE_ANNOTATION}: {mode} is {new} since KServe v0.16 (synth writes the name each environment's release knows)")
 
 
-def _migrate_component(component: CommentedMap, kind: str, *, path: str, shift: int = 0) -> None:
-    """Per-framework spec → model; ``shift`` is how far a custom container moves becoming a list item."""
+def _migrate_component(
+    component: CommentedMap, kind: str, *, path: str, indent: tuple[int, int, int] = yamledit.NEW_FILE_INDENT
+) -> None:
+    """Per-framework spec → model, ``custom.container`` → ``containers``, ``parallelism`` → ``containerConcurrency``."""
     frameworks = [key for key in component if key in FRAMEWORKS]
     if kind == "predictor" and frameworks:
         if len(frameworks) > 1 or "model" in component:
@@ -173,10 +177,42 @@ def _migrate_component(component: CommentedMap, kind: str, *, path: str, shift: 
         _replace_key(component, framework, [("model", spec)])
     custom = component.get("custom")
     if isinstance(custom, CommentedMap) and isinstance(custom.get("container"), CommentedMap):
-        shift_comments(custom["container"], shift)
-        _replace_key(component, "custom", [("containers", CommentedSeq([custom["container"]]))])
+        _migrate_custom(component, custom, indent)
     if "parallelism" in component and "containerConcurrency" not in component:
         _replace_key(component, "parallelism", [("containerConcurrency", component["parallelism"])])
+
+
+def _migrate_custom(component: CommentedMap, custom: CommentedMap, indent: tuple[int, int, int]) -> None:
+    """``custom: {container: {...}}`` → ``containers: [{...}]``: the container's keys move by ``sequence -
+    2 * mapping`` columns; what was written before its first key goes before the list item's dash, and the
+    comment on the ``container:`` line onto the ``containers:`` line."""
+    mapping, sequence, offset = indent
+    container, column = custom["container"], custom.lc.col
+    head = container.ca.comment
+    # A flow-style container ({...}) stays on one line: the comment after it stays there too.
+    line_comment = head[0] if head and not container.fa.flow_style() else None
+    gap = line_comment.column - column - len("container:") if line_comment is not None else 0
+    shift_comments(container, sequence - 2 * mapping, column=column)
+    to_dash = offset - sequence  # from the item's keys to its dash
+    if line_comment is not None:
+        head[0] = None  # left there, ruamel writes it after the dash, the keys on the next line
+        _reindent(line_comment, to_dash, column)
+        line_comment.column = (component.lc.col or 0) + len("containers:") + gap  # as far after the key as it was
+    if head and head[1]:
+        _shift(head[1], to_dash, column)
+    custom_comment = component.ca.items.get("custom")
+    if custom_comment and len(custom_comment) > 2 and custom_comment[2] is not None:
+        _reindent(custom_comment[2], offset - mapping, column)  # lines under custom: go before the dash
+    _replace_key(component, "custom", [("containers", CommentedSeq([container]))])
+    if line_comment is None:
+        return
+    # The custom: line's comment, when there is one, stays on containers: (_replace_key); this one follows it.
+    entry = component.ca.items.setdefault("containers", [None, None, None, None])
+    if entry[2] is None:
+        entry[2] = line_comment
+    else:
+        dash = (component.lc.col or 0) + offset
+        entry[2].value = entry[2].value.rstrip("\n") + "\n" + " " * dash + line_comment.value
 
 
 def _migrate_canary_object(
@@ -196,7 +232,7 @@ def _migrate_canary_object(
         notes.append("spec.canary had no canaryTrafficPercent; the canary gets 0% of traffic")
     for component in COMPONENTS:
         if isinstance(canary.get(component), CommentedMap):
-            _migrate_component(canary[component], component, path=path, shift=sequence - 2 * mapping)
+            _migrate_component(canary[component], component, path=path, indent=indent)
     if canary_form == "list":
         others = [c for c in canary if c != "predictor"]
         if others:
@@ -208,7 +244,7 @@ def _migrate_canary_object(
             )
         predictor = canary.get("predictor") or CommentedMap()
         key_comment = canary.ca.items.get("predictor")
-        shift_comments(predictor, sequence - mapping, key_comment)
+        shift_comments(predictor, sequence - mapping, key_comment, column=canary.lc.col)
         # What KServe v0.20.0 requires of a list-form canary: a named predictor (its webhook) and a
         # container name on its model (its CRD).
         if "name" not in predictor:
@@ -239,7 +275,7 @@ def _migrate_canary_object(
             dropped += _comment_texts(_node_tokens(spec.get(component)) + _tokens(spec.ca.items.get(component)))
             new = canary[component]
             key_comment = canary.ca.items.get(component)
-            shift_comments(new, -mapping, key_comment)
+            shift_comments(new, -mapping, key_comment, column=canary.lc.col)
             new.insert(0, "canaryTrafficPercent", percent)
             if component in spec:
                 spec[component] = new
@@ -252,13 +288,24 @@ def _migrate_canary_object(
     yamledit.delete_in(spec, ["canary"])
     yamledit.delete_in(spec, ["canaryTrafficPercent"])
     if stable_uri:
-        yamledit.set_in(data, ["metadata", "annotations", STABLE_ANNOTATION], str(stable_uri))
+        # A new metadata goes where KServe's docs write it: after kind, before spec.
+        yamledit.set_in(data, ["metadata", "annotations", STABLE_ANNOTATION], str(stable_uri), before="spec")
         if dropped:
             # The stable predictor now lives only in this annotation: its comments go with it.
-            annotations = data["metadata"]["annotations"]
-            annotations.yaml_add_eol_comment("# " + "; ".join(dropped), STABLE_ANNOTATION)
+            _add_line_comment(data["metadata"]["annotations"], STABLE_ANNOTATION, "# " + "; ".join(dropped))
     elif dropped:
         notes.append("comments of the replaced stable predictor were dropped with it: " + "; ".join(dropped))
+
+
+def _add_line_comment(mapping: CommentedMap, key: Any, text: str) -> None:
+    """An end-of-line comment on ``key`` that keeps the comment lines already held after it (see set_in)."""
+    entry = mapping.ca.items.get(key)
+    old = entry[2] if entry and len(entry) > 2 else None
+    following = old.value if old is not None and old.value.startswith("\n") else ""
+    mapping.yaml_add_eol_comment(text, key)
+    if following:
+        token = mapping.ca.items[key][2]
+        token.value = token.value.rstrip("\n") + following
 
 
 def _differences(a: Any, b: Any, prefix: str = "") -> list[str]:
@@ -271,16 +318,22 @@ def _differences(a: Any, b: Any, prefix: str = "") -> list[str]:
 
 
 def _replace_key(
-    mapping: CommentedMap, key: str, items: list[tuple[str, Any]], *, comment_from: CommentedMap | None = None, shift: int = 0
+    mapping: CommentedMap,
+    key: str,
+    items: list[tuple[str, Any]],
+    *,
+    comment_from: CommentedMap | None = None,
+    shift: int = 0,
+    column: int | None = None,
 ) -> None:
     """Put ``items`` where ``key`` was, keeping the comment written on ``key``'s line; moved values and
-    their comments are re-indented by ``shift`` columns."""
+    their comments are re-indented by ``shift`` columns (``column``: see shift_comments)."""
     position = list(mapping).index(key)
     comment = mapping.ca.items.pop(key, None)
     del mapping[key]
     for offset, (new_key, value) in enumerate(items):
         key_comment = comment_from.ca.items.get(new_key) if comment_from is not None else None
-        shift_comments(value, shift, key_comment)
+        shift_comments(value, shift, key_comment, column=column)
         mapping.insert(position + offset, new_key, value)
         if key_comment:
             mapping.ca.items[new_key] = key_comment
@@ -316,16 +369,31 @@ def _node_tokens(node: Any) -> list[Any]:
     return out
 
 
-def _shift(tokens: list[Any], shift: int) -> None:
+def _shift(tokens: list[Any], shift: int, column: int | None = None) -> None:
     # ruamel may hold one token in two slots (a key's comment and its value's first comment): move it once.
     for token in {id(t): t for t in tokens}.values():
         token.column = max(0, token.column + shift)
+        if column is not None:
+            _reindent(token, shift, column)
 
 
-def shift_comments(node: Any, shift: int, *entries: Any) -> None:
+def _reindent(token: Any, shift: int, column: int) -> None:
+    """Move the comment lines a token holds after its first line (ruamel keeps the lines that follow a
+    line's comment in that line's token, their indentation as text) when indented ``column`` or more."""
+    lines = str(token.value).split("\n")
+    for i, line in enumerate(lines[1:], start=1):
+        text = line.lstrip(" ")
+        if text.startswith("#") and len(line) - len(text) >= column:
+            lines[i] = " " * max(0, len(line) - len(text) + shift) + text
+    token.value = "\n".join(lines)
+
+
+def shift_comments(node: Any, shift: int, *entries: Any, column: int | None = None) -> None:
     """Move every comment inside ``node`` (and in ``entries``, comment slots that travel with it) by
-    ``shift`` columns: the node moved up or down a level."""
+    ``shift`` columns: the node moved up or down a level. ``column`` is where the node's key stood: the
+    comment lines under it indented that far are in the block, and move; those less indented belong to
+    what follows the block, which stays."""
     if shift:
-        _shift(_node_tokens(node) + _tokens(list(entries)), shift)
+        _shift(_node_tokens(node) + _tokens(list(entries)), shift, column)
 
 

@@ -2,6 +2,8 @@
 
 A file is loaded with the indentation settings that reproduce it byte for byte; a file no setting can
 reproduce is refused rather than reformatted, so an edit only ever changes the keys it means to change.
+A null keeps the spelling it was written with (``null``, ``~``, ``Null``, ``NULL`` or nothing): in a merge
+patch ``key: null`` deletes the key, and ruamel alone would write every null back as ``key:``.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from ..errors import YamlError
@@ -32,8 +37,21 @@ class Document:
     data: Any
     indent: tuple[int, int, int]
     original: str | None  # None: a new file
+    bare: bool = False  # the file holds no YAML node (blank, or comments only)
 
     def dump(self) -> str:
+        if self.bare:
+            # Nothing to write for an empty mapping: the file stays as it is (not "{}"). Added content goes
+            # after the file's comments, without the blank lines before them (ruamel cannot read those back).
+            if not self.data:
+                return self.original or ""
+            lines = [line if line.strip() else "" for line in (self.original or "").splitlines()]
+            while lines and not lines[0]:
+                lines.pop(0)
+            return "".join(line + "\n" for line in lines) + self._dump()
+        return self._dump()
+
+    def _dump(self) -> str:
         out = io.StringIO()
         _yaml(self.indent).dump(self.data, out)
         return out.getvalue()
@@ -43,8 +61,70 @@ class Document:
         return self.original is None or self.dump() != self.original
 
 
+NULL_TAG = "tag:yaml.org,2002:null"
+MERGE_TAG = "tag:yaml.org,2002:merge"
+NULL_SPELLINGS = "_kserve_gitops_null_spellings"  # on a loaded container: {key or index: the null as written}
+
+
+def _is_plain_null(node: Any) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == NULL_TAG and node.style is None
+
+
+class _Constructor(RoundTripConstructor):
+    """Records how each null in a mapping or sequence was spelled."""
+
+    def construct_mapping(self, node: Any, maptyp: Any, deep: bool = False) -> Any:
+        result = super().construct_mapping(node, maptyp, deep=deep)
+        spellings = {}
+        for key_node, value_node in node.value:
+            if _is_plain_null(value_node):
+                key = self.construct_object(key_node, deep=True)  # cached: the key already built
+                try:
+                    if key in maptyp and maptyp[key] is None:
+                        spellings[key] = value_node.value
+                except TypeError:  # an unhashable (complex) key
+                    continue
+        if spellings:
+            setattr(maptyp, NULL_SPELLINGS, spellings)
+        return result
+
+    def construct_rt_sequence(self, node: Any, seqtyp: Any, deep: bool = False) -> Any:
+        items = super().construct_rt_sequence(node, seqtyp, deep=deep)
+        spellings = {i: child.value for i, child in enumerate(node.value) if _is_plain_null(child)}
+        if spellings:
+            setattr(seqtyp, NULL_SPELLINGS, spellings)
+        return items
+
+
+class _Representer(RoundTripRepresenter):
+    """Writes a null still in its place with the spelling it was read with (new nulls: ruamel's ``key:``)."""
+
+    def represent_mapping(self, tag: Any, mapping: Any, flow_style: Any = None) -> Any:
+        node = super().represent_mapping(tag, mapping, flow_style)
+        spellings = getattr(mapping, NULL_SPELLINGS, None)
+        if spellings:
+            # node.value holds the mapping's own items in order, plus any ``<<`` merge entry.
+            pairs = [pair for pair in node.value if not (isinstance(pair[0], ScalarNode) and pair[0].tag == MERGE_TAG)]
+            items = mapping.non_merged_items() if len(getattr(mapping, merge_attrib, [])) > 0 else mapping.items()
+            for (key, value), (_, value_node) in zip(items, pairs):
+                if value is None and key in spellings and isinstance(value_node, ScalarNode):
+                    value_node.value = spellings[key]
+        return node
+
+    def represent_sequence(self, tag: Any, sequence: Any, flow_style: Any = None) -> Any:
+        node = super().represent_sequence(tag, sequence, flow_style)
+        spellings = getattr(sequence, NULL_SPELLINGS, None)
+        if spellings:
+            for index, (item, item_node) in enumerate(zip(sequence, node.value)):
+                if item is None and index in spellings and isinstance(item_node, ScalarNode):
+                    item_node.value = spellings[index]
+        return node
+
+
 def _yaml(indent: tuple[int, int, int]) -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
+    yaml.Representer = _Representer
     yaml.preserve_quotes = True
     yaml.width = 1 << 16  # never re-wrap long lines
     mapping, sequence, offset = indent
@@ -55,7 +135,7 @@ def _yaml(indent: tuple[int, int, int]) -> YAML:
 def parse(text: str, *, path: str | Path) -> Document:
     """Load ``text`` for editing; refuses files that cannot be written back unchanged."""
     if not text.strip():
-        return Document(CommentedMap(), NEW_FILE_INDENT, text)
+        return Document(CommentedMap(), NEW_FILE_INDENT, text, bare=True)
     first_error: Exception | None = None
     for indent in INDENTS:
         try:
@@ -68,6 +148,9 @@ def parse(text: str, *, path: str | Path) -> Document:
                 line=mark.line + 1 if mark else None,
                 column=mark.column + 1 if mark else None,
             ) from None
+        if data is None and _yaml(indent).compose(text) is None:
+            # Comments only (an explicit ``null`` document composes to a node): an empty mapping, as a blank file.
+            return Document(CommentedMap(), NEW_FILE_INDENT, text, bare=True)
         doc = Document(data, indent, text)
         try:
             if doc.dump() == text:
@@ -112,17 +195,31 @@ def has(data: Any, path: list[Any]) -> bool:
     return get_in(data, path, marker) is not marker
 
 
-def set_in(data: CommentedMap, path: list[Any], value: Any, *, first: bool = False) -> None:
+def set_in(data: CommentedMap, path: list[Any], value: Any, *, first: bool = False, before: Any = None) -> None:
     """Set ``path`` to ``value``, creating mappings on the way; an existing string keeps its quote style.
 
-    ``first`` puts a new key at the top of its mapping (``metadata`` before ``spec``)."""
+    A new top-level mapping goes at the top with ``first`` (``metadata`` before ``spec`` in a patch), else
+    before the key ``before`` when there is one (``metadata`` after ``kind``, before ``spec``), else last.
+    Comment lines written above the key it lands before stay above that key."""
     node = data
+    moved: tuple[Any, Any] | None = None  # (comment lines, the new mapping they now follow)
     for i, part in enumerate(path[:-1]):
         if not isinstance(node.get(part), dict):
             child = CommentedMap()
-            if first and i == 0 and part not in node:
+            if part in node:
+                node[part] = child  # a scalar on the way, replaced in place
+            elif first and i == 0:
                 node.insert(0, part, child)
+            elif before is not None and i == 0 and before in node:
+                position = list(node).index(before)
+                trailing = _take_lines(_slot_after(node, list(node)[position - 1])) if position else None
+                if trailing is not None:
+                    moved = (trailing, child)
+                node.insert(position, part, child)
             else:
+                trailing = _take_trailing(node)
+                if trailing is not None:
+                    moved = (trailing, child)
                 node[part] = child
         node = node[part]
     key = path[-1]
@@ -130,18 +227,19 @@ def set_in(data: CommentedMap, path: list[Any], value: Any, *, first: bool = Fal
     old = node.get(key)
     if isinstance(old, (DoubleQuotedScalarString, SingleQuotedScalarString)) and isinstance(value, str):
         value = type(old)(value)
-    if key not in node and not isinstance(value, (dict, list)):
+    blocks = [i for i, k in enumerate(node) if isinstance(node[k], (dict, list))]
+    if key not in node and not isinstance(value, (dict, list)) and blocks:
         # A new scalar goes after the mapping's scalars, before its first nested block: appended at the
         # end it would land after the comments that close the last block.
-        blocks = [i for i, k in enumerate(node) if isinstance(node[k], (dict, list))]
-        if blocks:
-            node.insert(blocks[0], key, value)
-            return
-    trailing = _take_trailing(node) if key not in node and isinstance(value, (dict, list)) else None
-    node[key] = value
-    if trailing is not None:
+        node.insert(blocks[0], key, value)
+    else:
+        trailing = _take_trailing(node) if key not in node and isinstance(value, (dict, list)) else None
+        if trailing is not None:
+            moved = (trailing, value)
+        node[key] = value
+    if moved is not None:
         # Comment lines that closed the mapping keep closing it, after the new block.
-        _give_trailing(value, trailing)
+        _give_trailing(moved[1], moved[0])
 
 
 def _last_slot(node: Any) -> tuple[Any, Any, int] | None:
@@ -161,9 +259,22 @@ def _last_slot(node: Any) -> tuple[Any, Any, int] | None:
         return node, key, slot
 
 
+def _slot_after(mapping: Any, key: Any) -> tuple[Any, Any, int] | None:
+    """(container, key, slot) of the end-of-line comment after ``mapping[key]``'s last scalar."""
+    child = mapping[key]
+    if isinstance(child, (dict, list)) and child:
+        return _last_slot(child)
+    return mapping, key, 2
+
+
 def _take_trailing(node: Any) -> Any:
     """Detach the full-line comments (and blank lines) that follow the last scalar under ``node``."""
-    found = _last_slot(node)
+    return _take_lines(_last_slot(node))
+
+
+def _take_lines(found: tuple[Any, Any, int] | None) -> Any:
+    """Detach the lines after the first of the comment token in ``found``: ruamel keeps the comment lines
+    that follow a value in the token of that value's line."""
     if found is None or not hasattr(found[0], "ca"):
         return None
     container, key, slot = found
