@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +59,8 @@ class JsonStore:
         try:
             text = json.dumps(data, separators=(",", ":"))  # dumps: the C encoder; dump is pure Python
             target.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # here, not at import: most runs only read their caches
+
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(text)
@@ -85,6 +85,8 @@ class JsonStore:
                 os.unlink(entry.path)
             for other in os.scandir(self.folder.parent):
                 if other.is_dir() and other.name != self.folder.name and other.name.startswith("v"):
+                    import shutil
+
                     shutil.rmtree(other.path, ignore_errors=True)
                 elif other.is_file() and other.name.endswith(".json"):
                     os.unlink(other.path)  # an entry of the layout before versioned folders

@@ -15,13 +15,17 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Sequence
 
 from ..errors import UsageError, YamlError
 from ..inputs.yamlsrc import Positions, load_documents, max_file_bytes, parse_stream_piece, read_text, split_stream_text
-from ..render.kustomize import KUSTOMIZATION_NAMES, Renderer, find_renderer, render
 from ..render.stream import list_items, parse_rendered
 from ..results import LoadedObject
+
+if TYPE_CHECKING:
+    from ..render.kustomize import Renderer
+
+# The kustomize driver (subprocess, the tool finder) loads when a folder is a kustomization, not at start.
 
 STDIN = "<stdin>"
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
@@ -56,7 +60,7 @@ def stdin_positions() -> Positions | None:
     return _stdin_positions
 
 
-def load_paths(paths: Sequence[str], *, stdin: BinaryIO | None = None, renderer: Renderer | None = None) -> LoadedInputs:
+def load_paths(paths: Sequence[str], *, stdin: BinaryIO | None = None, renderer: "Renderer | None" = None) -> LoadedInputs:
     """Load every object under ``paths`` in a stable order (paths as given, folders sorted)."""
     out = LoadedInputs()
     seen_stdin = False
@@ -99,6 +103,8 @@ def load_paths(paths: Sequence[str], *, stdin: BinaryIO | None = None, renderer:
 
 
 def _walk(tasks: list[tuple[str, Path]], directory: Path) -> None:
+    from ..render.kustomize import KUSTOMIZATION_NAMES
+
     if any((directory / n).is_file() for n in KUSTOMIZATION_NAMES):
         tasks.append(("kustomize", directory))
         return
@@ -230,8 +236,9 @@ def _add(out: LoadedInputs, data: Any, *, path: str, doc_index: int) -> None:
         out.objects.append(FileObject(item, path=path, doc_index=doc_index, prefix=prefix))
 
 
-def _load_kustomization(out: LoadedInputs, directory: Path, renderer: Renderer | None) -> None:
+def _load_kustomization(out: LoadedInputs, directory: Path, renderer: "Renderer | None") -> None:
     """Render with kustomize; each object points back at the file under the directory that defines it."""
+    from ..render.kustomize import find_renderer, render
 
     name = _display(directory)
     stream = render(directory, renderer=renderer or find_renderer())
@@ -248,6 +255,8 @@ def _load_kustomization(out: LoadedInputs, directory: Path, renderer: Renderer |
 
 
 def _definition_index(directory: Path) -> dict[tuple[str, str], tuple[str, int]]:
+    from ..render.kustomize import KUSTOMIZATION_NAMES
+
     index: dict[tuple[str, str], tuple[str, int]] = {}
     for dirpath, dirnames, filenames in os.walk(directory):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))

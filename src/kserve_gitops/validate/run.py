@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Sequence
 
@@ -15,7 +14,6 @@ from ..credentials import redact
 from ..errors import UsageError
 from ..inputs.config import CHARTS_ENV, CONFIG_FILE, Environment, PlatformConfig, load_config
 from ..inputs.models import Model
-from ..inputs.cache import load_inputs_cached
 from ..results import EnvironmentResult, Finding, LoadedObject, Report, shaped_like_an_object
 from . import checks
 from .checks.base import CheckContext, finding_for
@@ -79,6 +77,8 @@ def objects_from_rendered(rendered: "RenderedEnvironment", *, environment: str, 
 def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
     options = options or ValidateOptions()
     # Inputs that do not parse are exit 2 whether or not the overlays are current: they come first.
+    from ..inputs.cache import load_inputs_cached  # the repo's inputs: validate PATH... never reads them
+
     config, models = load_inputs_cached(root, use_cache=options.render_cache)
     if options.check_stale:
         stale = stale_report(root, options)
@@ -96,6 +96,8 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
     # The control plane (the ArgoCD hub's objects, the Argo Workflows templates) is a row of its own when
     # every environment is validated: it is what turns the environments on and off.
     planes = [name for name in CONTROL_PLANES if options.environments is None and (root / "overlays" / name / "kustomization.yaml").is_file()]
+    from concurrent.futures import ThreadPoolExecutor  # here, not at start-up: it imports logging
+
     with ThreadPoolExecutor(max_workers=4) as pool:  # kustomize is single-threaded; environments are independent
         futures = {
             name: pool.submit(render_environment, Path(_display(root / "overlays" / name)), renderer=renderer, use_cache=options.render_cache)
@@ -276,6 +278,8 @@ def validate_objects(
 
     # A check that waits on a helper process runs in a thread beside the others (which hold the GIL),
     # so the helper uses the other core meanwhile.
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=1) as pool:
         waiting = [pool.submit(lambda fn=fn, name=check_name: list(fn(given(name), ctx))) for check_name, fn in checks.CHECKS.items() if check_name in checks.SUBPROCESS_CHECKS]
         for check_name, check_fn in checks.CHECKS.items():

@@ -10,16 +10,13 @@ operate/schemas_import.py, so validate never loads them.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
-import jsonschema_rs
 import yaml
 
 from ..cachedir import JsonStore
@@ -33,8 +30,15 @@ _REF = re.compile(r"^(?:/api/_definitions\.json)?#/\$defs/(.+)$")
 # --- core Kubernetes ---------------------------------------------------------------------------------
 
 
+def _bundled_schemas() -> Path:
+    """kubernetes-validate's schema folder (found on first use: importlib.resources is not a start-up cost)."""
+    from importlib import resources
+
+    return Path(str(resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")))
+
+
 def bundled_kubernetes_versions() -> list[str]:
-    root = resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
+    root = _bundled_schemas()
     versions = {p.name.split("-")[0].lstrip("v") for p in root.iterdir() if p.name.startswith("v")}
     return sorted(versions, key=lambda v: tuple(int(x) for x in v.split(".")))
 
@@ -57,8 +61,7 @@ def resolve_kubernetes_version(wanted: str | None) -> str:
 @lru_cache(maxsize=8)
 def _core_dir(version: str, strict: bool) -> Path:
     suffix = "-local-strict" if strict else "-local"
-    path = resources.files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}{suffix}")
-    return Path(str(path))
+    return _bundled_schemas() / f"v{version}{suffix}"
 
 
 @lru_cache(maxsize=8)
@@ -239,6 +242,8 @@ _crd_file_cache: dict[tuple[str, bool], dict[tuple[str, str], dict[str, Any]]] =
 
 
 def file_digest(data: bytes) -> str:
+    import hashlib
+
     return hashlib.sha256(data).hexdigest()
 
 
@@ -460,6 +465,8 @@ class SchemaSet:
             if schema is None:
                 _validators[cache_key] = None
             else:
+                import jsonschema_rs  # the engine loads with the first schema compiled, not at start-up
+
                 try:
                     _validators[cache_key] = jsonschema_rs.validator_for(schema, validate_formats=False)
                 except Exception as exc:  # a broken schema must stop the run, not pass objects
