@@ -54,6 +54,18 @@ class JsonStore:
 
     def put(self, key: str, data: Any) -> Path | None:
         """Write ``data`` under ``key``; the entry's path, or None when it could not be written."""
+        target = self._write(key, data)
+        self.prune()
+        return target
+
+    def put_many(self, entries: dict[str, Any]) -> None:
+        """Write every entry, then prune once (a run that fills hundreds of entries scans the folder once)."""
+        for key, data in entries.items():
+            self._write(key, data)
+        if entries:
+            self.prune()
+
+    def _write(self, key: str, data: Any) -> Path | None:
         target = self.path(key)
         tmp = None
         try:
@@ -71,7 +83,6 @@ class JsonStore:
         finally:
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)
-        self.prune()
         return target
 
     def prune(self) -> None:

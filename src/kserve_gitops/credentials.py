@@ -25,9 +25,9 @@ PRIVATE_KEY_BLOCK = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----|[A-Za-z0-9+/=\\\r\n]*)", re.DOTALL
 )
 REDACTED = "***"
-# Every credential above contains one of these: one search over an object's JSON text (serialised in C)
+# Every credential above contains one of these (a URI's userinfo ends in '@' before its path): one search over an object's JSON text (serialised in C)
 # rules out nearly every object before its strings are walked one by one.
-MAY_HOLD_ONE = re.compile(r"://|AKIA|ASIA|-----BEGIN |gh[pousr]_|xox[abpr]-")
+MAY_HOLD_ONE = re.compile(r"://[^/?#\s@\"']*@|AKIA|ASIA|-----BEGIN |gh[pousr]_|xox[abpr]-")
 
 
 def redact(text: str) -> str:

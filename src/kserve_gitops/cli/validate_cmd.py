@@ -53,7 +53,7 @@ exist at REF UPDATEs of their rendering there (deploymentMode changes and the li
 @click.option("--policy-engine", type=click.Choice(["regorus", "opa"]), default="regorus", show_default=True, help="Rego engine.")
 @click.option("--opa-url", default=None, help="Evaluate policies on this OPA server instead of in process.")
 @click.option("--fail-on-warn", is_flag=True, help="Warnings fail the run (exit 1).")
-@click.option("--no-cache", is_flag=True, help="Render every environment whole; do not read or write the render cache.")
+@click.option("--no-cache", is_flag=True, help="Render every environment whole and parse every file; do not read or write the render or parsed-file caches.")
 @click.option("--no-admission", is_flag=True, help="Skip the admission stage (KServe's webhooks, CRD formats and CEL rules).")
 @click.option("--base", "base_ref", default=None, help="Objects that exist at this git revision are checked as UPDATEs of their rendering there.")
 @click.pass_obj

@@ -220,7 +220,7 @@ def validate_paths(
         # Files are admitted by the newest KServe release the platform runs (its CRD set stays KServe main's).
         newest_kserve = max((e.kserve_version for e in load_config(root / CONFIG_FILE).environments.values()), key=_version_key)
         options = dataclasses.replace(options, admission_kserve_version=newest_kserve)
-    loaded = load_paths(paths, stdin=stdin)
+    loaded = load_paths(paths, stdin=stdin, use_cache=options.render_cache)
     library = crd_library(root, options)
     for obj in loaded.objects:
         obj.environment = env.name if env else None
