@@ -165,6 +165,7 @@ class ParsedFiles:
     loader's own source, so a change to how YAML is read misses every entry."""
 
     FORMAT = 1
+    LARGEST = 16 << 20  # a larger file (a generated dump) is parsed each run rather than kept on disk
 
     def __init__(self) -> None:
         import hashlib
@@ -172,7 +173,7 @@ class ParsedFiles:
         from ..cachedir import JsonStore
         from ..inputs import yamlsrc
 
-        self.store = JsonStore("parsed-files", self.FORMAT, keep=4096)
+        self.store = JsonStore("parsed-files", self.FORMAT, keep=1024)
         self._sha256 = hashlib.sha256
         self.loader = hashlib.sha256(Path(yamlsrc.__file__ or "").read_bytes()).digest()
 
@@ -199,7 +200,7 @@ class ParsedFiles:
                 text = json.dumps(plain, separators=(",", ":"))
             except (TypeError, ValueError):
                 continue
-            if json.loads(text) == plain:
+            if len(text) <= self.LARGEST and json.loads(text) == plain:
                 entries[key] = plain
         self.store.put_many(entries)
 
