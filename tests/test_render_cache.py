@@ -116,6 +116,22 @@ def test_a_corrupt_cache_is_a_miss(example_repo: Path, cache_dir: Path):
     assert_same_as_fresh_render(cache_dir, mode="full")
 
 
+def test_a_cached_document_that_does_not_parse_is_a_miss(example_repo: Path, cache_dir: Path):
+    """A pack that is well formed but holds a damaged document: one whole render, never an error."""
+    import json
+
+    assert_same_as_fresh_render(cache_dir, mode="full")
+    damaged = 0
+    for pack in (cache_dir / "render").rglob("*.json"):
+        data = json.loads(pack.read_text())
+        if isinstance(data, dict) and data.get("rest_docs"):
+            data["rest_docs"] = [["kind: [unclosed\n", None] for _ in data["rest_docs"]]
+            pack.write_text(json.dumps(data))
+            damaged += 1
+    assert damaged
+    assert_same_as_fresh_render(cache_dir, mode="uncached")
+
+
 def test_validate_with_and_without_cache_agree(example_repo: Path, cache_dir: Path):
     edit(Path("charts/models/sklearn-iris/inferenceservice-sklearn-iris.yaml"), "spec:\n", "spec:\n  bogusField: 1\n")
     with_cache = [validate_repo(Path("."), ValidateOptions(environments=["dev"], policies=False)) for _ in range(2)]

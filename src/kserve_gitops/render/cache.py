@@ -397,7 +397,10 @@ class _EnvironmentCache:
         parsed = []
         for doc, data in entries:
             if data is None:
-                data = load_document(doc)
+                try:
+                    data = load_document(doc)
+                except RenderError:  # a damaged entry is a miss: one whole render, which parses (or reports) afresh
+                    raise Doubt("a cached document does not parse") from None
             parsed.append((legacy_order_key(data), _object_id(data), doc, data))
         if len({p[1] for p in parsed}) != len(parsed):
             raise Doubt("two objects with one id: let kustomize report it")
