@@ -37,3 +37,17 @@ def test_an_unchanged_file_is_read_once(tmp_path: Path, monkeypatch: pytest.Monk
 def test_a_missing_file_has_no_positions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert positions_for("gone.yaml").locate(0, ["a"]) == (1, 1, False)
+
+
+def test_only_the_recent_files_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long run (the lifecycle commands' temporary repos) must not keep every node tree it composed."""
+    from kserve_gitops.inputs import yamlsrc
+
+    monkeypatch.chdir(tmp_path)
+    yamlsrc.clear_position_cache()
+    for i in range(yamlsrc.POSITIONS_KEPT + 10):
+        Path(f"f{i}.yaml").write_text(f"a: {i}\n")
+        positions_for(f"f{i}.yaml")
+    assert len(yamlsrc._positions_cache) == yamlsrc.POSITIONS_KEPT
+    first = positions_for(f"f{yamlsrc.POSITIONS_KEPT + 9}.yaml")
+    assert positions_for(f"f{yamlsrc.POSITIONS_KEPT + 9}.yaml") is first  # the recent ones are still hits

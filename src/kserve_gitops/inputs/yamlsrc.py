@@ -275,7 +275,8 @@ def _check_depth(doc: Any, path: str) -> None:
 
 # --- positions ---------------------------------------------------------------------------------------
 
-_positions_cache: dict[tuple, "Positions"] = {}
+_positions_cache: dict[tuple, "Positions"] = {}  # insertion-ordered: the least recently used first
+POSITIONS_KEPT = 64
 
 
 class _NodeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
@@ -362,9 +363,12 @@ def positions_for(path: str, text: str | None = None) -> Positions:
     if text is not None:
         return Positions(path, text)
     key = _file_key(path)
-    cached = _positions_cache.get(key)
+    cached = _positions_cache.pop(key, None)
     if cached is None:
-        cached = _positions_cache[key] = Positions(path)
+        cached = Positions(path)
+    _positions_cache[key] = cached  # newest last
+    while len(_positions_cache) > POSITIONS_KEPT:  # a node tree can be large: keep only the recent files
+        del _positions_cache[next(iter(_positions_cache))]
     return cached
 
 

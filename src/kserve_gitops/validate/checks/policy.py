@@ -48,7 +48,8 @@ def bundle_for(dirs: list[Path]) -> "PolicyBundle":
     return _cached_bundle((tuple(str(d) for d in dirs), stamp))
 
 
-_embedded_engines: dict[tuple, "PolicyEngine"] = {}
+_embedded_engines: dict[tuple, "PolicyEngine"] = {}  # insertion-ordered: the least recently used first
+ENGINES_KEPT = 4
 
 
 def _engine_for(bundle: "PolicyBundle", options) -> ContextManager["PolicyEngine"]:
@@ -59,9 +60,14 @@ def _engine_for(bundle: "PolicyBundle", options) -> ContextManager["PolicyEngine
     if options.policy_engine != "regorus" or options.opa_url:
         return make_engine(options.policy_engine, bundle, options.policy_namespaces, opa_url=options.opa_url)
     key = (id(bundle), tuple(options.policy_namespaces or ()))
-    engine = _embedded_engines.get(key)
+    engine = _embedded_engines.pop(key, None)
     if engine is None or engine.bundle is not bundle:
-        engine = _embedded_engines[key] = make_engine("regorus", bundle, options.policy_namespaces)
+        engine = make_engine("regorus", bundle, options.policy_namespaces)
+    _embedded_engines[key] = engine  # newest last
+    # An engine holds its compiled library: a long run (the lifecycle commands check each candidate in a
+    # temporary repo, a bundle each) keeps only the recent ones, as _cached_bundle keeps recent bundles.
+    while len(_embedded_engines) > ENGINES_KEPT:
+        del _embedded_engines[next(iter(_embedded_engines))]
     return nullcontext(engine)
 
 
