@@ -218,10 +218,12 @@ def test_validate_builds_the_embedded_engine_once_for_every_environment(example_
     def findings(report):
         return {e.name: sorted((f.rule, f.message, f.path, f.line) for f in e.findings) for e in report.environments}
 
+    from kserve_gitops.validate import policy as policy_package  # the check imports make_engine from here when it runs
+
     built: list[str] = []
-    real = check_module.make_engine
+    real = policy_package.make_engine
     monkeypatch.setattr(check_module, "_embedded_engines", {})
-    monkeypatch.setattr(check_module, "make_engine", lambda name, *a, **kw: built.append(name) or real(name, *a, **kw))
+    monkeypatch.setattr(policy_package, "make_engine", lambda name, *a, **kw: built.append(name) or real(name, *a, **kw))
     reused = validate_repo(example_repo, ValidateOptions(schemas=False))
     assert [e.name for e in reused.environments] == ["dev", "staging", "prod", "argocd", "automation"]
     assert built == ["regorus"]
