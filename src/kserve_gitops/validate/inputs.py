@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Sequence
 
 from ..cachedir import NO_CACHE_ENV
 from ..errors import UsageError, YamlError
-from ..inputs.yamlsrc import Positions, load_documents, max_file_bytes, parse_stream_piece, read_text, split_stream_text
+from ..inputs.yamlsrc import Positions, gc_paused, load_documents, max_file_bytes, parse_stream_piece, read_text, split_stream_text
 from ..render.stream import list_items, parse_rendered
 from ..results import LoadedObject
 
@@ -83,6 +83,14 @@ def load_paths(
             _walk(tasks, path)
         else:
             tasks.append(("file", path))
+    with gc_paused():  # the pool's workers, forked inside, inherit the pause
+        _load_tasks(out, tasks, stdin=stdin, renderer=renderer, use_cache=use_cache)
+    return out
+
+
+def _load_tasks(
+    out: LoadedInputs, tasks: list[tuple[str, Path]], *, stdin: BinaryIO | None, renderer: "Renderer | None", use_cache: bool
+) -> None:
     parsed = _parse_files([p for kind, p in tasks if kind == "file"], use_cache=use_cache)
     for kind, path in tasks:
         if kind == "stdin":
@@ -103,7 +111,6 @@ def load_paths(
             out.files.append(name)
             for doc_index, data in docs:
                 _add(out, data, path=name, doc_index=doc_index)
-    return out
 
 
 def _walk(tasks: list[tuple[str, Path]], directory: Path) -> None:

@@ -14,6 +14,7 @@ from ..credentials import redact
 from ..errors import UsageError
 from ..inputs.config import CHARTS_ENV, CONFIG_FILE, Environment, PlatformConfig, load_config
 from ..inputs.models import Model
+from ..inputs.yamlsrc import gc_paused
 from ..results import EnvironmentResult, Finding, LoadedObject, Report, shaped_like_an_object
 from . import checks
 from .checks.base import CheckContext, finding_for
@@ -280,7 +281,7 @@ def validate_objects(
     # so the helper uses the other core meanwhile.
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with gc_paused(), ThreadPoolExecutor(max_workers=1) as pool:
         waiting = [pool.submit(lambda fn=fn, name=check_name: list(fn(given(name), ctx))) for check_name, fn in checks.CHECKS.items() if check_name in checks.SUBPROCESS_CHECKS]
         for check_name, check_fn in checks.CHECKS.items():
             if check_name not in checks.SUBPROCESS_CHECKS:
