@@ -159,3 +159,27 @@ def test_kserve_crds_validate_every_inferenceservice_of_this_repo_per_environmen
     schema_findings = [f for f in report.findings if f.rule in ("schema", "schema-missing")]
     assert schema_findings == []
     assert {e.name for e in report.environments} == {"dev", "staging", "prod", "argocd", "automation"}
+
+
+def test_a_cached_file_decodes_only_the_schemas_used(crd_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A later run reads each CRD file's cache entry but decodes a schema only when an object needs it."""
+    crd_file_schemas(crd_file, False)  # converts, and writes the entry
+    monkeypatch.setattr(S, "_crd_file_cache", {})
+    sset = SchemaSet(kubernetes_version=None, crd_files=[crd_file])
+    assert sset.has_crd("example.com/v1", "Gadget") and sset.has_crd("example.com/v2", "Gadget")
+    entries = crd_file_schemas(crd_file, False)._entries
+    assert all(isinstance(text, str) for text in entries.values())  # nothing decoded yet
+    v2 = sset.validator_for("example.com/v2", "Gadget")
+    assert not v2.is_valid(gadget("v2", {})) and v2.is_valid(gadget("v2", {"size": 3}))
+    assert isinstance(entries[("example.com/v2", "Gadget")], dict) and isinstance(entries[("example.com/v1", "Gadget")], str)
+
+
+def test_an_entry_in_the_former_layout_is_converted_again(crd_file: Path, private_cache: Path) -> None:
+    """Schemas stored as objects (not JSON text) are not this converter's: a miss, never a crash."""
+    crd_file_schemas(crd_file, False)
+    [entry] = (private_cache / "crd-schemas" / f"v{CONVERTER_VERSION}").glob("*.json")
+    entry.write_text('[{"apiVersion": "example.com/v1", "kind": "Gadget", "schema": {"type": "object"}}]')
+    S._crd_file_cache.clear()
+    schemas = crd_file_schemas(crd_file, False)
+    assert sorted(schemas) == [("example.com/v1", "Gadget"), ("example.com/v2", "Gadget")]
+    assert schemas[("example.com/v1", "Gadget")]["type"] == "object" and "properties" in schemas[("example.com/v1", "Gadget")]

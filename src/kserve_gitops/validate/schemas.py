@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Iterator, Mapping
 from typing import Any, Iterable
 
 import yaml
@@ -144,7 +145,7 @@ def _rewrite_refs(node: Any) -> Any:
 
 OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 # Bump when the conversion changes, so disk-cached schemas from an older converter are not reused.
-CONVERTER_VERSION = 3
+CONVERTER_VERSION = 4  # 4: each schema kept as JSON text, decoded on first use
 SCHEMA_STORE = JsonStore("crd-schemas", CONVERTER_VERSION)  # converted schemas by CRD file content and mode
 CRD_JSON_STORE = JsonStore("crd-json", 1)  # CRD files as JSON, for the admission helper
 
@@ -244,7 +245,28 @@ def load_crd_documents(path: Path, *, data: bytes | None = None) -> Iterable[tup
             yield path, doc
 
 
-_crd_file_cache: dict[tuple[str, bool], dict[tuple[str, str], dict[str, Any]]] = {}
+class CrdFileSchemas(Mapping):
+    """The schemas of one CRD file by (apiVersion, kind), each decoded from the disk cache's JSON text when
+    first looked up: a run reads every CRD file's entry (the kinds it defines decide which file serves a
+    kind) but needs the schemas of the few kinds its objects have, and decoding is what costs."""
+
+    def __init__(self, entries: dict[tuple[str, str], str | dict[str, Any]]) -> None:
+        self._entries = entries
+
+    def __getitem__(self, key: tuple[str, str]) -> dict[str, Any]:
+        entry = self._entries[key]
+        if isinstance(entry, str):
+            entry = self._entries[key] = json.loads(entry)
+        return entry
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_crd_file_cache: dict[tuple[str, bool], CrdFileSchemas] = {}
 
 
 def file_digest(data: bytes) -> str:
@@ -253,11 +275,11 @@ def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def crd_file_schemas(path: Path, strict: bool) -> dict[tuple[str, str], dict[str, Any]]:
+def crd_file_schemas(path: Path, strict: bool) -> CrdFileSchemas:
     return crd_file_entry(path, strict)[1]
 
 
-def crd_file_entry(path: Path, strict: bool) -> tuple[str, dict[tuple[str, str], dict[str, Any]]]:
+def crd_file_entry(path: Path, strict: bool) -> tuple[str, CrdFileSchemas]:
     """(content hash, schemas) of one CRD file. All schemas of one CRD file, keyed by the file's content hash: converted once per content, kept
     in memory for the process and on disk for later runs (environments share most CRD files)."""
     try:
@@ -272,23 +294,29 @@ def crd_file_entry(path: Path, strict: bool) -> tuple[str, dict[tuple[str, str],
     disk = f"{digest}-{'strict' if strict else 'loose'}"
     schemas = _read_disk_cache(disk)
     if schemas is None:
-        schemas = {}
+        converted: dict[tuple[str, str], dict[str, Any]] = {}
         for _, crd in load_crd_documents(Path(path), data=data):
-            schemas.update(crd_to_schemas(crd, strict=strict))
-        _write_disk_cache(disk, schemas)
+            converted.update(crd_to_schemas(crd, strict=strict))
+        _write_disk_cache(disk, converted)
+        schemas = CrdFileSchemas(dict(converted))
     _crd_file_cache[key] = schemas
     return digest, schemas
 
 
-def _read_disk_cache(key: str) -> dict[tuple[str, str], dict[str, Any]] | None:
+def _read_disk_cache(key: str) -> CrdFileSchemas | None:
+    entry = SCHEMA_STORE.get(key)
     try:
-        return {(e["apiVersion"], e["kind"]): e["schema"] for e in SCHEMA_STORE.get(key)}
+        schemas: dict[tuple[str, str], str | dict[str, Any]] = {(e["apiVersion"], e["kind"]): e["schema"] for e in entry}
     except (KeyError, TypeError):
         return None  # absent or unreadable: convert again (a cache never decides a verdict)
+    if not all(isinstance(text, str) for text in schemas.values()):
+        return None
+    return CrdFileSchemas(schemas)
 
 
 def _write_disk_cache(key: str, schemas: dict[tuple[str, str], dict[str, Any]]) -> None:
-    SCHEMA_STORE.put(key, [{"apiVersion": a, "kind": k, "schema": s} for (a, k), s in sorted(schemas.items())])
+    # each schema as JSON text inside the entry: reading the entry then costs a scan, not a parse
+    SCHEMA_STORE.put(key, [{"apiVersion": a, "kind": k, "schema": json.dumps(s, separators=(",", ":"))} for (a, k), s in sorted(schemas.items())])
 
 
 def crd_json_copy(path: Path) -> Path:
@@ -424,14 +452,16 @@ class SchemaSet:
         self.kubernetes_version = resolve_kubernetes_version(kubernetes_version)
         self.strict = strict
         self.crd_files = [Path(p) for p in crd_files]
-        self._crd_schemas: dict[tuple[str, str], dict[str, Any]] = {}
+        # (apiVersion, kind) -> the schemas of the file that serves it; a schema is decoded when first used
+        self._crd_schemas: dict[tuple[str, str], Mapping[tuple[str, str], dict[str, Any]]] = {}
         self._crd_source: dict[tuple[str, str], tuple[Path, str]] = {}
         # First wins: --schemas, then the repo's schemas/, then the shared folder (default_crd_roots order).
         for path in self.crd_files:
-            for key, schema, digest in _schemas_of_file(path, strict):
+            digest, schemas = _schemas_of_file(path, strict)
+            for key in schemas:
                 if key in self._crd_schemas:
                     continue
-                self._crd_schemas[key] = schema
+                self._crd_schemas[key] = schemas
                 self._crd_source[key] = (path, digest)
 
     def has_crd(self, api_version: str, kind: str) -> bool:
@@ -447,7 +477,7 @@ class SchemaSet:
     def schema_for(self, api_version: str, kind: str) -> dict[str, Any] | None:
         key = (api_version, kind)
         if key in self._crd_schemas:
-            return self._crd_schemas[key]
+            return self._crd_schemas[key][key]
         return _core_schema_cached(self.kubernetes_version, self.strict, api_version, kind)
 
     def strict_schema_for(self, api_version: str, kind: str) -> dict[str, Any] | None:
@@ -456,10 +486,10 @@ class SchemaSet:
         if source is None:
             return None
         if self.strict:
-            return self._crd_schemas[(api_version, kind)]
+            return self.schema_for(api_version, kind)
         key = (source[1], api_version, kind)
         if key not in _strict_schemas:
-            _strict_schemas[key] = next((s for k, s, _ in _schemas_of_file(source[0], True) if k == (api_version, kind)), None)
+            _strict_schemas[key] = _schemas_of_file(source[0], True)[1].get((api_version, kind))
         return _strict_schemas[key]
 
     def validator_for(self, api_version: str, kind: str) -> Any | None:
@@ -488,13 +518,12 @@ def _core_schema_cached(version: str, strict: bool, api_version: str, kind: str)
     return core_schema(version, strict, api_version, kind)
 
 
-def _schemas_of_file(path: Path, strict: bool) -> list[tuple[tuple[str, str], dict[str, Any], str]]:
+def _schemas_of_file(path: Path, strict: bool) -> tuple[str, Mapping[tuple[str, str], dict[str, Any]]]:
+    """(content hash, schemas by (apiVersion, kind)) of a CRD file or a ready JSON schema file."""
     if path.suffix == ".json":
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise SchemaLoadError(f"cannot read schema file: {exc.strerror}", path=path) from None
-        digest = file_digest(data)
-        return [(k, v, digest) for k, v in json_schema_file(path, data).items()]
-    digest, schemas = crd_file_entry(path, strict)
-    return [(k, v, digest) for k, v in schemas.items()]
+        return file_digest(data), json_schema_file(path, data)
+    return crd_file_entry(path, strict)
