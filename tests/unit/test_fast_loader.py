@@ -232,3 +232,35 @@ def test_a_scalar_that_does_not_fit_its_tag_is_an_error_at_its_line(tmp_path: Pa
         yamlsrc.load_documents(path)
     assert caught.value.message == f"invalid YAML: {problem}"
     assert (caught.value.path, caught.value.line, caught.value.column) == (str(path), text.count("\n"), 4)
+
+
+def depth_verdict(text: str, load: Any) -> str | None:
+    try:
+        load(text)
+    except yamlsrc.YamlError as exc:
+        return exc.message
+    return None
+
+
+def nested(levels: int, alias: bool) -> str:
+    """Lists ``levels`` deep around a scalar; with ``alias``, the innermost list is written once under an
+    anchor and used again (so the document is built by PyYAML and walked afterwards)."""
+    if alias:
+        return "a: &r [x]\nb: " + "[" * (levels - 1) + "*r" + "]" * (levels - 1) + "\n"
+    return "[" * levels + "x" + "]" * levels + "\n"
+
+
+@pytest.mark.parametrize("alias", [False, True])
+@pytest.mark.parametrize("levels", [198, 199, 200, 201, 202])
+def test_the_depth_guard_holds_at_its_edge_whether_or_not_a_document_is_built_plain(levels: int, alias: bool) -> None:
+    """A plain document is measured while it is built; one with aliases is walked afterwards. Both refuse
+    exactly what the walk over PyYAML's own result refuses."""
+    text = nested(levels, alias)
+
+    def reference(text: str) -> None:
+        yamlsrc._check_depth(yaml.load(text, Loader=KubeSafeLoader), "in.yaml")
+
+    expected = depth_verdict(text, reference)
+    assert depth_verdict(text, lambda t: yamlsrc.load_documents("in.yaml", text=t)) == expected
+    # the edge itself: the scalar sits one level below the innermost list (two with the alias's map)
+    assert (expected is None) == (levels + (1 if alias else 0) <= yamlsrc.MAX_DEPTH)

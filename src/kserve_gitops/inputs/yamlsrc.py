@@ -117,7 +117,12 @@ class KubeLoader(KubeSafeLoader):
             return tag
         return super().resolve(kind, value, implicit)
 
+    # whether the last document was built plain and alias-free, so that it is known to nest at most
+    # MAX_DEPTH deep (and the depth guard's walk can be skipped)
+    depth_checked = False
+
     def construct_document(self, node: yaml.Node) -> Any:
+        self.depth_checked = False
         try:
             return self._construct_plain(node)
         except Exception:  # noqa: BLE001 - not plain, or refused: PyYAML builds it, and words any error
@@ -127,12 +132,14 @@ class KubeLoader(KubeSafeLoader):
 
     def _construct_plain(self, root: yaml.Node) -> Any:
         built: dict[int, Any] = {}  # an alias is the same node twice: the same object, as PyYAML gives
+        aliased = False
         bools = self.bool_values
         ints = KubeLoader._ints
         construct_scalar = self.construct_object
         scalar_node, mapping_node = yaml.ScalarNode, yaml.MappingNode
 
-        def build(node: yaml.Node) -> Any:
+        def build(node: yaml.Node, depth: int) -> Any:
+            nonlocal aliased
             kind = node.__class__
             if kind is scalar_node:
                 tag = node.tag
@@ -152,7 +159,11 @@ class KubeLoader(KubeSafeLoader):
                 return construct_scalar(node, deep=True)  # deep: a collection tag on a scalar fails here
             key = id(node)
             if key in built:
+                aliased = True
                 return built[key]
+            if depth >= MAX_DEPTH and node.value:
+                raise _NotPlain  # PyYAML builds it, and the depth guard refuses it
+            depth += 1
             if kind is mapping_node:
                 if node.tag != _MAP:
                     raise _NotPlain
@@ -161,17 +172,18 @@ class KubeLoader(KubeSafeLoader):
                 for key_node, value_node in node.value:
                     if key_node.__class__ is not scalar_node or key_node.tag in _MERGE_KEYS:
                         raise _NotPlain
-                    mapping[build(key_node)] = build(value_node)
+                    mapping[build(key_node, depth)] = build(value_node, depth)
                 return mapping
             if node.tag != _SEQ:
                 raise _NotPlain
             items: list[Any] = []
             built[key] = items
-            items.extend([build(item) for item in node.value])
+            items.extend([build(item, depth) for item in node.value])
             return items
 
-        data = build(root)
+        data = build(root, 0)
         self.constructed_objects, self.state_generators = {}, []
+        self.depth_checked = not aliased
         return data
 
 
@@ -272,9 +284,18 @@ def load_documents(path: str | Path, *, text: str | None = None, allow_empty: bo
     return docs
 
 
-def _load_all(name: str, text: str) -> list[Any]:
+def _load_all(name: str, text: str) -> list[tuple[Any, bool]]:
+    """(data, depth already checked) of every document."""
     try:
-        return list(yaml.load_all(text, Loader=KubeLoader))
+        loader = KubeLoader(text)
+        try:
+            docs = []
+            while loader.check_data():
+                data = loader.get_data()
+                docs.append((data, loader.depth_checked))
+            return docs
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YamlError(
@@ -290,14 +311,18 @@ def _load_all(name: str, text: str) -> list[Any]:
         raise YamlError(f"YAML nested too deeply (more than {MAX_DEPTH} levels)", path=name) from None
 
 
-def _documents(name: str, raw: list[Any], text: str) -> list[Document]:
+def _documents(name: str, raw: list[tuple[Any, bool]], text: str) -> list[Document]:
     """The non-empty documents of a parsed stream, after the alias-bomb and depth guards."""
     if "&" in text and "*" in text:
-        for i, doc in enumerate(raw):
+        for i, (doc, _) in enumerate(raw):
             _check_expansion(doc, name, i)
-    docs = [Document(i, d, name) for i, d in enumerate(raw) if d is not None]
-    for doc in docs:
-        _check_depth(doc.data, name)
+    docs = []
+    for i, (data, depth_checked) in enumerate(raw):
+        if data is None:
+            continue
+        if not depth_checked:
+            _check_depth(data, name)
+        docs.append(Document(i, data, name))
     return docs
 
 
