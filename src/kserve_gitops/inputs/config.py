@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import ConfigError, UsageError
 from . import modes
+from .paths import display_path
 from .yamlsrc import format_json_path, load_one, positions_for
 
 CONFIG_FILE = "kserve-gitops.yaml"
@@ -155,7 +156,7 @@ def load_config(path: str | Path) -> PlatformConfig:
             path=path,
             hint="run the command from the platform repository, pass --repo DIR, or create one with 'kserve-gitops init'",
         )
-    name = _display(path)
+    name = display_path(path)
     data = load_one(name if not path.is_absolute() else path)
     if not isinstance(data, dict):
         raise ConfigError("the file must be a mapping of settings", path=name, line=1)
@@ -207,13 +208,6 @@ def load_config(path: str | Path) -> PlatformConfig:
         release_images={version: dict(release["images"]) for version, release in (data.get("kserveReleases") or {}).items()},
         raw=data,
     )
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 @lru_cache(maxsize=1)

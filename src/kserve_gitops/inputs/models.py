@@ -13,6 +13,7 @@ from .. import credentials
 from ..errors import InputError, ModelError, collect
 from .config import PlatformConfig
 from .merge import merge_conflicts
+from .paths import display_path
 from .yamlsrc import format_json_path, load_one, positions_for
 
 MODELS_DIR = "models"
@@ -175,10 +176,7 @@ def _rel(path: Path, root: Path) -> str:
 def _source_path(path: Path, root: Path) -> str:
     """Path a file is read by (its errors show the repo-relative path): relative to the working directory
     when it can be."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    return display_path(path)
 
 
 def _check_inside(path: Path, root: Path, rel: str) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from .config import CONFIG_FILE, PlatformConfig, load_config
 from .models import Model, load_models
 from ..errors import YamlError
+from .paths import display_path
 from .yamlsrc import positions_for
 
 
@@ -16,11 +17,7 @@ def load_inputs(root: Path) -> tuple[PlatformConfig, list[Model]]:
 
 
 def _config_path(root: Path) -> Path:
-    path = root / CONFIG_FILE
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return path
+    return Path(display_path(root / CONFIG_FILE))
 
 
 def duplicate_keys(config: PlatformConfig, models: list[Model]) -> list[YamlError]:

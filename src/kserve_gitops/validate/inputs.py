@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Sequence
 
 from ..cachedir import NO_CACHE_ENV
 from ..errors import UsageError, YamlError
+from ..inputs.paths import display_path
 from ..inputs.yamlsrc import Positions, gc_paused, load_documents, max_file_bytes, parse_stream_piece, read_text, split_stream_text
 from ..render.stream import list_items, parse_rendered
 from ..results import LoadedObject
@@ -141,7 +142,7 @@ def _parse_files(files: list[Path], *, use_cache: bool = True) -> dict[Path, tup
     for path, key in keys.items():
         docs = cache.get(key) if key else None  # type: ignore[union-attr]
         if docs is not None:
-            out[path] = (_display(path), docs)
+            out[path] = (display_path(path), docs)
     todo = [path for path in files if path not in out]
     workers = min(os.cpu_count() or 1, 8)
     if len(todo) < PARALLEL_MIN_FILES or workers < 2:
@@ -231,7 +232,7 @@ def _parse_file_safely(path: Path) -> tuple[str, list[tuple[int, Any]]] | YamlEr
 
 
 def _parse_file(path: Path) -> tuple[str, list[tuple[int, Any]]]:
-    name = _display(path)
+    name = display_path(path)
     if path.suffix == ".json":
         text = read_text(name)
         try:
@@ -310,7 +311,7 @@ def _load_kustomization(out: LoadedInputs, directory: Path, renderer: "Renderer 
     """Render with kustomize; each object points back at the file under the directory that defines it."""
     from ..render.kustomize import find_renderer, render
 
-    name = _display(directory)
+    name = display_path(directory)
     stream = render(directory, renderer=renderer or find_renderer())
     objects = parse_rendered(stream, environment=None, path=name)
     index = _definition_index(directory)
@@ -333,7 +334,7 @@ def _definition_index(directory: Path) -> dict[tuple[str, str], tuple[str, int]]
         for filename in sorted(filenames):
             if not filename.endswith((".yaml", ".yml")) or filename in KUSTOMIZATION_NAMES:
                 continue
-            path = _display(Path(dirpath) / filename)
+            path = display_path(Path(dirpath) / filename)
             try:
                 docs = load_documents(path)
             except YamlError:
@@ -344,9 +345,3 @@ def _definition_index(directory: Path) -> dict[tuple[str, str], tuple[str, int]]
                     index.setdefault((str(doc.data.get("kind", "")), str(meta.get("name", ""))), (path, doc.index))
     return index
 
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)

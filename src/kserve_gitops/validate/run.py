@@ -14,6 +14,7 @@ from ..credentials import redact
 from ..errors import UsageError
 from ..inputs.config import CHARTS_ENV, CONFIG_FILE, Environment, PlatformConfig, load_config
 from ..inputs.models import Model
+from ..inputs.paths import display_path
 from ..inputs.yamlsrc import gc_paused
 from ..results import EnvironmentResult, Finding, LoadedObject, Report, shaped_like_an_object
 from . import checks
@@ -101,16 +102,16 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
 
     with ThreadPoolExecutor(max_workers=4) as pool:  # kustomize is single-threaded; environments are independent
         futures = {
-            name: pool.submit(render_environment, Path(_display(root / "overlays" / name)), renderer=renderer, use_cache=options.render_cache)
+            name: pool.submit(render_environment, Path(display_path(root / "overlays" / name)), renderer=renderer, use_cache=options.render_cache)
             for name in [*(env.name for env in envs), *planes]
         }
         rendered = {name: future.result() for name, future in futures.items()}
     sources = SourceMap(root, models)
     library = crd_library(root, options)
-    config_path = _display(root / CONFIG_FILE)
+    config_path = display_path(root / CONFIG_FILE)
     jobs = []
     for env in envs:
-        display = _display(root / "overlays" / env.name)
+        display = display_path(root / "overlays" / env.name)
         objects = objects_from_rendered(rendered[env.name], environment=env.name, path=display)
         for obj in objects:
             sources.attach(obj)
@@ -119,7 +120,7 @@ def validate_repo(root: Path, options: ValidateOptions | None = None) -> Report:
         newest = max((e.kubernetes_version for e in config.environments.values()), key=_version_key)
         plane_options = dataclasses.replace(options, kubernetes_version=options.kubernetes_version or newest, admission=False, base_objects=None)
     for name in planes:
-        display = _display(root / "overlays" / name)
+        display = display_path(root / "overlays" / name)
         objects = objects_from_rendered(rendered[name], environment=name, path=display)
         for obj in objects:
             sources.attach(obj)
@@ -155,13 +156,13 @@ def stale_report(root: Path, options: ValidateOptions) -> Report | None:
         return None
     hint = "run 'kserve-gitops synth' and commit charts/ and overlays/ with the change"
     findings = [
-        Finding(rule=STALE_RULE, message=f"overlays are stale: run synth ({rel} changed since the last synth)", path=_display(root / rel), line=1, column=1, engine="inputs", hint=hint)
+        Finding(rule=STALE_RULE, message=f"overlays are stale: run synth ({rel} changed since the last synth)", path=display_path(root / rel), line=1, column=1, engine="inputs", hint=hint)
         for rel in stale.changed
     ]
     if stale.reason:
-        findings.append(Finding(rule=STALE_RULE, message=f"overlays are stale: run synth ({stale.reason})", path=_display(root / STAMP), engine="inputs", hint=hint))
+        findings.append(Finding(rule=STALE_RULE, message=f"overlays are stale: run synth ({stale.reason})", path=display_path(root / STAMP), engine="inputs", hint=hint))
     elif stale.tool and not findings:
-        findings.append(Finding(rule=STALE_RULE, message=f"overlays are stale: run synth (written by {stale.tool})", path=_display(root / STAMP), line=1, column=1, engine="inputs", hint=hint))
+        findings.append(Finding(rule=STALE_RULE, message=f"overlays are stale: run synth (written by {stale.tool})", path=display_path(root / STAMP), line=1, column=1, engine="inputs", hint=hint))
     return Report(environments=[EnvironmentResult(name="inputs", findings=sorted(findings, key=Finding.sort_key))], fail_on_warn=options.fail_on_warn, rules=checks.RULES)
 
 
@@ -226,7 +227,7 @@ def validate_paths(
     for obj in loaded.objects:
         obj.environment = env.name if env else None
     result = validate_objects(
-        loaded.objects, env=env, options=options, library=library, name=env.name if env else "files", config_path=_display(root / CONFIG_FILE)
+        loaded.objects, env=env, options=options, library=library, name=env.name if env else "files", config_path=display_path(root / CONFIG_FILE)
     )
     if loaded.errors:
         # A file that does not parse is one finding among the others; the rest are still checked.
@@ -311,13 +312,6 @@ def redacted(finding: Finding) -> Finding:
     if message == finding.message and hint == finding.hint:
         return finding
     return dataclasses.replace(finding, message=message, hint=hint)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def models_by_environment(config: PlatformConfig, models: list[Model]) -> dict[str, list[str]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..inputs.models import Model
+from ..inputs.paths import display_path
 from ..inputs.yamlsrc import load_documents, positions_for
 from ..results import LoadedObject
 
@@ -22,7 +23,7 @@ class SourceMap:
         self.root = root
         self.models = {m.name: m for m in models}
         # resolved once: resolving a path per object costs seconds at 1,000 models
-        self._root_display = self._display(root)
+        self._root_display = display_path(root)
         self._platform_charts: dict[tuple[str, str, str], str] | None = None
         self._model_charts: dict[tuple[str, str, str], str] | None = None
 
@@ -60,12 +61,6 @@ class SourceMap:
                         index.setdefault(key, rel)
                         index.setdefault((key[0], key[1], ""), rel)
         return index
-
-    def _display(self, path: Path) -> str:
-        try:
-            return str(path.resolve().relative_to(Path.cwd().resolve()))
-        except ValueError:
-            return str(path)
 
     def _display_rel(self, rel: str) -> str:
         """A repo-relative path as shown to users (relative to the working directory when it can be)."""

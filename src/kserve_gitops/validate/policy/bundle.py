@@ -22,6 +22,7 @@ import yaml
 
 from ...cachedir import JsonStore
 from ...errors import PolicyError
+from ...inputs.paths import display_path
 
 if TYPE_CHECKING:
     from .facts import RuleGraph
@@ -262,7 +263,7 @@ def policy_files(roots: Iterable[Path]) -> list[Path]:
 def load_bundle(roots: Iterable[Path]) -> PolicyBundle:
     """Exactly the ``.rego`` files under ``roots`` (no built-in library): what ``load_policies`` builds on."""
     roots = [Path(r) for r in roots]
-    modules = [parse_module(_display(p), p.read_text(encoding="utf-8")) for p in policy_files(roots)]
+    modules = [parse_module(display_path(p), p.read_text(encoding="utf-8")) for p in policy_files(roots)]
     packages_by_file = {m.path for m in modules}
     if not packages_by_file:
         where = ", ".join(str(r) for r in roots) or "(none)"
@@ -293,7 +294,7 @@ def load_policies(roots: Iterable[Path], *, builtin: bool = True) -> PolicyBundl
       says so.
     """
     roots = [Path(r) for r in roots]
-    repo_modules = [parse_module(_display(p), p.read_text(encoding="utf-8")) for p in policy_files(roots)]
+    repo_modules = [parse_module(display_path(p), p.read_text(encoding="utf-8")) for p in policy_files(roots)]
     if not builtin:
         if not repo_modules:
             raise PolicyError(
@@ -302,7 +303,7 @@ def load_policies(roots: Iterable[Path], *, builtin: bool = True) -> PolicyBundl
             )
         return PolicyBundle(modules=repo_modules, roots=roots)
     library = [
-        dataclasses.replace(parse_module(_display(p), p.read_text(encoding="utf-8")), source=BUILTIN) for p in library_files()
+        dataclasses.replace(parse_module(display_path(p), p.read_text(encoding="utf-8")), source=BUILTIN) for p in library_files()
     ]
     library_packages = {m.package for m in library}
     repo_packages = {m.package for m in repo_modules}
@@ -322,7 +323,7 @@ def _disabled_packages(roots: list[Path], bundle: PolicyBundle) -> dict[str, tup
     disabled: dict[str, tuple[str, int, int]] = {}
     rule_packages = set(bundle.rule_packages())
     for path in library_config_files(roots):
-        name = _display(path)
+        name = display_path(path)
         text = path.read_text(encoding="utf-8")
         docs = load_documents(name, text=text)
         data = docs[0].data if docs else {}
@@ -504,9 +505,3 @@ def policy_error_from_regorus(exc: BaseException, *, default_path: str | None = 
         return PolicyError(message, path=match["file"], line=int(match["line"]), column=int(match["col"]))
     return PolicyError(message, path=default_path)
 
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)

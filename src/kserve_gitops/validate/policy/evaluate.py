@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ...errors import PolicyError
+from ...inputs.paths import display_path
 from ...results import RULE_DESCRIPTIONS
 from ...results import ERROR, WAIVED, EnvironmentResult, Finding, LoadedObject, ObjectRef, Report, sort_findings
 from .bundle import EXCEPTIONS_FILE, PolicyBundle
@@ -40,7 +41,7 @@ def waivers_for(bundle: PolicyBundle) -> WaiverSet:
     for root in bundle.roots:
         path = root / EXCEPTIONS_FILE
         if root.is_dir() and path.is_file():
-            waivers.extend(load_waivers(_display(path)))
+            waivers.extend(load_waivers(display_path(path)))
     return waivers
 
 
@@ -142,13 +143,6 @@ def _combined_finding(result: PolicyResult, anchor: LoadedObject | None, environ
         environment=environment,
         engine=f"policy:{engine}",
     )
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def evaluate_paths(
