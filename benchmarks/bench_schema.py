@@ -15,8 +15,9 @@ per file) and validates the same files with:
 The same 10,000 objects are also validated as one file (a rendered environment), by us and by kubeconform.
 
 Targets (2-core machine, whole process): 10,000 objects in 100 files < 1.5 s and in one file < 2 s, at least
-2x kubeconform on the same files, >= 50x kubernetes-validate. With --write the figures go to
-benchmarks/results-schema.json.
+2x kubeconform on the same files, >= 50x kubernetes-validate; ``targets_met`` judges the run with the
+parsed-file cache warm, ``targets_met_parsing_every_file`` the run with every file parsed. With --write the
+figures go to benchmarks/results-schema.json.
 """
 
 from __future__ import annotations
@@ -181,6 +182,8 @@ def main() -> int:
                                 "objects_per_second": round(sample_objects / kv, 1)},
         "ratio_vs_kubeconform": round(ours_rate / (total / kc), 2),
         "ratio_vs_kubeconform_one_file": round(kc_single / ours_single, 2),
+        "ratio_vs_kubeconform_parsing_every_file": round(kc / ours_cold, 2),
+        "ratio_vs_kubeconform_one_file_parsing_it": round(kc_single / ours_single_cold, 2),
         "ratio_vs_kubernetes_validate": round(ours_rate / (sample_objects / kv), 1),
         "targets": {"ratio_vs_kubeconform": 2.0, "ratio_vs_kubernetes_validate": 50, "seconds_for_10000": 1.5,
                     "seconds_for_10000_one_file": 2.0},
@@ -191,6 +194,13 @@ def main() -> int:
         and result["ratio_vs_kubernetes_validate"] >= 50
         and (ours * 10_000 / total) < 1.5
         and (ours_single * 10_000 / total) < 2.0
+    )
+    # the same targets with no parsed-file cache to read (a first run, or every file changed)
+    result["targets_met_parsing_every_file"] = (
+        result["ratio_vs_kubeconform_parsing_every_file"] >= 2.0
+        and result["ratio_vs_kubeconform_one_file_parsing_it"] >= 2.0
+        and (ours_cold * 10_000 / total) < 1.5
+        and (ours_single_cold * 10_000 / total) < 2.0
     )
     if args.write:
         RESULTS.write_text(json.dumps(result, indent=2) + "\n")
