@@ -17,17 +17,9 @@ from kserve_gitops.inputs.config import (
     load_config,
 )
 
-MINIMAL = """\
-apiVersion: kserve-gitops.io/v1alpha1
-kind: Platform
-project: acme
-environments:
-  dev:
-    cluster: {name: dev, server: https://dev.example}
-    kserve: {version: v0.20.0}
-    namespaces: [ml-dev]
-    storage: {bucket: models-dev, region: us-east-1}
-"""
+from model_repo import platform_config
+
+MINIMAL = platform_config("dev", promotion_order=False)
 
 # Line numbers matter below: the cases point at them.
 TWO_ENVS = """\

@@ -16,22 +16,9 @@ from kserve_gitops.inputs import yamlsrc
 from kserve_gitops.inputs.cache import FORMAT, load_inputs_cached
 from kserve_gitops.inputs.repo import load_inputs
 
-CONFIG = """\
-apiVersion: kserve-gitops.io/v1alpha1
-kind: Platform
-project: acme
-environments:
-  dev:
-    cluster: {name: dev, server: https://dev.example}
-    kserve: {version: v0.20.0}
-    namespaces: [ml-dev]
-    storage: {bucket: models-dev, region: us-east-1}
-  prod:
-    cluster: {name: prod, server: https://prod.example}
-    kserve: {version: v0.20.0}
-    namespaces: [ml-prod]
-    storage: {bucket: models-prod, region: us-east-1}
-"""
+from model_repo import platform_config
+
+CONFIG = platform_config("dev", "prod", promotion_order=False)
 
 
 def isvc(name: str, uri: str = "s3://models-dev/m/v1") -> str:

@@ -7,80 +7,28 @@ from __future__ import annotations
 import copy
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 import yaml
 
 from kserve_gitops.errors import EXIT_INPUT, ModelError
-from kserve_gitops.inputs import yamlsrc
 from kserve_gitops.inputs.config import load_config
 from kserve_gitops.inputs.merge import merge_conflicts, merge_patch
 from kserve_gitops.inputs.models import Model, load_models
 from kserve_gitops.tools import find_tool
 
-CONFIG = """\
-apiVersion: kserve-gitops.io/v1alpha1
-kind: Platform
-project: acme
-environments:
-  dev:
-    cluster: {name: dev, server: https://dev.example}
-    kserve: {version: v0.20.0}
-    namespaces: [ml-dev]
-    storage: {bucket: models-dev, region: us-east-1}
-  prod:
-    cluster: {name: prod, server: https://prod.example}
-    kserve: {version: v0.20.0}
-    namespaces: [ml-prod]
-    storage: {bucket: models-prod, region: us-east-1}
-promotionOrder: [dev, prod]
-"""
+from model_repo import BASE, ISVC, load, new_repo, platform_config, put, refused
 
-ISVC = """\
-apiVersion: serving.kserve.io/v1beta1
-kind: InferenceService
-metadata:
-  name: iris
-spec:
-  predictor:
-    model:
-      modelFormat: {name: sklearn}
-      storageUri: s3://models-dev/iris/v1
-"""
+CONFIG = platform_config("dev", "prod")
 
-BASE = "models/iris/inferenceservice.yaml"
+
 PROD = "models/iris/prod.yaml"
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "platform"
-    root.mkdir()
-    (root / "kserve-gitops.yaml").write_text(CONFIG)
-    monkeypatch.chdir(root)
-    yamlsrc.clear_position_cache()
-    yield root
-    yamlsrc.clear_position_cache()
-
-
-def put(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
-def load(root: Path) -> list[Model]:
-    return load_models(load_config(root / "kserve-gitops.yaml"), root)
-
-
-def refused(root: Path, files: dict[str, str]) -> ModelError:
-    put(root, files)
-    with pytest.raises(ModelError) as err:
-        load(root)
-    assert err.value.exit_code == EXIT_INPUT
-    return err.value
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    yield from new_repo(tmp_path, monkeypatch, CONFIG)
 
 
 # --- positions come from the repo's file, not from the working directory ------------------------------
@@ -134,7 +82,6 @@ def test_synth_with_repo_reports_the_repos_line_and_writes_nothing(repo: Path, e
 
 
 # --- one patch per environment ------------------------------------------------------------------------
-
 
 
 def test_a_synth_time_annotation_error_is_at_the_repos_line(repo: Path, elsewhere: Path, cli) -> None:

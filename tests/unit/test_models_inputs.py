@@ -5,49 +5,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 from kserve_gitops.errors import EXIT_INPUT, InputErrors, ModelError, YamlError
-from kserve_gitops.inputs import yamlsrc
-from kserve_gitops.inputs.config import load_config
-from kserve_gitops.inputs.models import MAX_MODEL_NAME, Model, load_models
+from kserve_gitops.inputs.models import MAX_MODEL_NAME
 from kserve_gitops.inputs.repo import duplicate_keys, load_inputs
 
-CONFIG = """\
-apiVersion: kserve-gitops.io/v1alpha1
-kind: Platform
-project: acme
-environments:
-  dev:
-    cluster: {name: dev, server: https://dev.example}
-    kserve: {version: v0.20.0}
-    namespaces: [ml-dev]
-    storage: {bucket: models-dev, region: us-east-1}
-  staging:
-    cluster: {name: staging, server: https://staging.example}
-    kserve: {version: v0.20.0}
-    namespaces: [ml-staging]
-    storage: {bucket: models-staging, region: us-east-1}
-  prod:
-    cluster: {name: prod, server: https://prod.example}
-    kserve: {version: v0.20.0}
-    namespaces: [ml-prod]
-    storage: {bucket: models-prod, region: us-east-1}
-promotionOrder: [dev, staging, prod]
-"""
+from model_repo import BASE, ISVC, load, new_repo, platform_config, put, refused
 
-ISVC = """\
-apiVersion: serving.kserve.io/v1beta1
-kind: InferenceService
-metadata:
-  name: iris
-spec:
-  predictor:
-    model:
-      modelFormat: {name: sklearn}
-      storageUri: s3://models-dev/iris/v1
-"""
+CONFIG = platform_config("dev", "staging", "prod")
+
 
 LLM = """\
 apiVersion: serving.kserve.io/v1alpha2
@@ -59,37 +28,10 @@ spec:
     uri: hf://org/model
 """
 
-BASE = "models/iris/inferenceservice.yaml"
-
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "platform"
-    root.mkdir()
-    (root / "kserve-gitops.yaml").write_text(CONFIG)
-    monkeypatch.chdir(root)
-    yamlsrc.clear_position_cache()
-    yield root
-    yamlsrc.clear_position_cache()
-
-
-def put(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
-def load(root: Path) -> list[Model]:
-    return load_models(load_config(root / "kserve-gitops.yaml"), root)
-
-
-def refused(root: Path, files: dict[str, str]) -> ModelError:
-    put(root, files)
-    with pytest.raises(ModelError) as err:
-        load(root)
-    assert err.value.exit_code == EXIT_INPUT
-    return err.value
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    yield from new_repo(tmp_path, monkeypatch, CONFIG)
 
 
 def isvc(*, meta: str = "", spec: str = "", top: str = "", name: str = "iris") -> str:
