@@ -18,6 +18,7 @@ import yaml
 
 from ..errors import EnvironmentProblem, SchemaLoadError, UsageError, YamlError
 from ..inputs.yamlsrc import KubeLoader
+from ..render.stream import list_items
 from ..validate.schemas import CRD_KIND, crd_to_schemas
 
 KSERVE_GROUP = "serving.kserve.io"
@@ -67,14 +68,7 @@ def import_crds(text: str, dest_root: Path, *, source: str, kserve_version: str 
         docs = list(yaml.load_all(text, Loader=KubeLoader))
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", path=source) from None
-    crds = []
-    todo = list(docs)
-    while todo:
-        doc = todo.pop(0)
-        if isinstance(doc, dict) and doc.get("kind") == "List":
-            todo.extend(doc.get("items") or [])
-        elif isinstance(doc, dict) and doc.get("kind") == CRD_KIND:
-            crds.append(doc)
+    crds = [item for doc in docs for _, item in list_items(doc) if isinstance(item, dict) and item.get("kind") == CRD_KIND]
     if not crds:
         raise UsageError(f"{source}: no CustomResourceDefinition found", hint="pipe 'kubectl get crd -o yaml' or a CRD file")
     written = []

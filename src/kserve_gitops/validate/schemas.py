@@ -12,10 +12,10 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Iterator, Mapping
 from typing import Any, Iterable
 
 import yaml
@@ -23,6 +23,7 @@ import yaml
 from ..cachedir import JsonStore
 from ..errors import SchemaLoadError, UsageError
 from ..inputs.yamlsrc import KubeLoader
+from ..render.stream import list_items
 
 CRD_KIND = "CustomResourceDefinition"
 _REF = re.compile(r"^(?:/api/_definitions\.json)?#/\$defs/(.+)$")
@@ -238,11 +239,9 @@ def load_crd_documents(path: Path, *, data: bytes | None = None) -> Iterable[tup
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise SchemaLoadError(f"cannot read CRD file: {exc}", path=path) from None
     for doc in docs:
-        if isinstance(doc, dict) and doc.get("kind") == "List":
-            docs.extend(doc.get("items") or [])
-            continue
-        if isinstance(doc, dict) and doc.get("kind") == CRD_KIND:
-            yield path, doc
+        for _, item in list_items(doc):
+            if isinstance(item, dict) and item.get("kind") == CRD_KIND:
+                yield path, item
 
 
 class CrdFileSchemas(Mapping):

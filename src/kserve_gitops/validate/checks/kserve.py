@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator
 
+from ...inputs.merge import dig
 from ...results import WARNING, Finding, LoadedObject
 from .base import CheckContext, finding_for
 
@@ -728,7 +729,7 @@ def names_check(objects: list[LoadedObject], ctx: CheckContext) -> Iterable[Find
                 message=f"namespace {namespace!r} must be a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters",
             )
         for path in _label_maps(data):
-            labels = _get(data, path)
+            labels = dig(data, *path)
             if not isinstance(labels, dict):
                 continue
             for key, value in labels.items():
@@ -762,13 +763,5 @@ def _label_maps(data: dict[str, Any]) -> Iterator[list[Any]]:
     spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
     if isinstance(spec.get("template"), dict):
         yield ["spec", "template", "metadata", "labels"]
-
-
-def _get(data: Any, path: list[Any]) -> Any:
-    for part in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data
 
 
