@@ -30,8 +30,6 @@ import dataclasses
 import difflib
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +46,7 @@ from ..synth.scratch import scratch_tree
 from ..validate.base import committed_objects
 from ..validate.run import default_chart_dirs, ValidateOptions, default_crd_roots, validate_repo
 from . import yamledit
+from .atomic import write_text_atomic
 from .yamledit import Document
 
 STABLE_ANNOTATION = "kserve-gitops.io/stable-storage-uri"
@@ -764,14 +763,4 @@ def _write_file(path: Path, text: str | None) -> None:
     if text is None:
         path.unlink(missing_ok=True)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        if path.exists():
-            shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)

@@ -20,6 +20,7 @@ from ..errors import EnvironmentProblem, SchemaLoadError, UsageError, YamlError
 from ..inputs.yamlsrc import KubeLoader
 from ..render.stream import list_items
 from ..validate.schemas import CRD_KIND, crd_to_schemas
+from .atomic import write_text_atomic
 
 KSERVE_GROUP = "serving.kserve.io"
 KSERVE_RELEASE = re.compile(r"^v\d+\.\d+\.\d+(-rc\d+)?$")
@@ -76,11 +77,8 @@ def import_crds(text: str, dest_root: Path, *, source: str, kserve_version: str 
         crd_to_schemas(crd)  # refuse a CRD we could not convert before writing anything
     for crd in crds:
         target = dest_root / import_destination(crd, kserve_version=kserve_version if kserve_version != "main" else None)
-        target.parent.mkdir(parents=True, exist_ok=True)
         body = yaml.safe_dump(clean_crd(crd), sort_keys=False, default_flow_style=False)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(f"# Imported by 'kserve-gitops schemas import' from {source}.\n{body}", encoding="utf-8")
-        os.replace(tmp, target)
+        write_text_atomic(target, f"# Imported by 'kserve-gitops schemas import' from {source}.\n{body}")
         written.append(target)
     return sorted(written)
 
